@@ -1,0 +1,352 @@
+/* tnsr.h: the whole public API of libtnsr, tensors for C and the shell.
+ *
+ * A worked example: map a .npy file, take a view, print it, save it.
+ *
+ *     tnsr_reader *r;  tnsr_member_info info;  tnsr_tensor *x, *row;
+ *     if (tnsr_reader_open("x.npy", &r) ||            // probe the format, map the file
+ *         tnsr_reader_next(r, &info) ||               // parse the header (dtype, shape)
+ *         tnsr_reader_load(r, &x))                    // a view over the mapping: no copy
+ *         die(tnsr_error_message());                  // "x.npy: header: ... expected ..."
+ *     tnsr_slice_item idx[] = {TNSR_SLICE_INDEX(0)};
+ *     tnsr_tensor_slice(x, idx, 1, &row);             // x[0], still over the mapping
+ *     tnsr_repr(stdout, row, NULL);                   // tensor([...]) as PyTorch prints it
+ *     tnsr_save("row.npy", NULL, row);                // atomic: temp file + rename
+ *     tnsr_tensor_free(row); tnsr_tensor_free(x);     // the mapping goes with the last view
+ *     tnsr_reader_close(r);
+ *
+ * Conventions.  Every function that can fail returns a tnsr_status; on failure
+ * tnsr_error_message() holds one line "WHAT: WHY" naming the file, the value and the
+ * expectation.  Nothing in the library prints on its own or exits.  Functions that
+ * return a new object through an out-pointer give the caller its only reference;
+ * destructors accept NULL.  Dimensions are in C order (outermost first), strides are
+ * counted in elements and may be negative (a reversed view) or zero (a broadcast).
+ */
+#ifndef TNSR_H
+#define TNSR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TNSR_VERSION "0.1.0"
+#define TNSR_MAX_DIMS 32
+
+/* ---------------------------------------------------------------- errors */
+
+/* Values only grow; tools map TNSR_E_USAGE to exit status 2, the rest to 1. */
+typedef enum tnsr_status {
+	TNSR_OK = 0,
+	TNSR_END = 1,            /* a stream has no further record: not an error */
+	TNSR_E_USAGE = 2,        /* an argument cannot be understood: shape, dtype, literal */
+	TNSR_E_FORMAT = 3,       /* a file is malformed, truncated or unsupported */
+	TNSR_E_IO = 4,           /* a system call failed (open, read, write, rename) */
+	TNSR_E_NOMEM = 5,        /* an allocation failed or a size overflowed */
+	TNSR_E_SHAPE = 6,        /* shapes do not fit the operation */
+	TNSR_E_DTYPE = 7,        /* a dtype does not fit the operation */
+	TNSR_E_VALUE = 8,        /* a value is out of range (a dim, an index, a count) */
+	TNSR_E_PIPE = 9,         /* the reader of an output stream went away (EPIPE) */
+	TNSR_E_UNSUPPORTED = 10, /* valid, but not something this build can do */
+} tnsr_status;
+
+/* The message of the last failure in this thread ("" when none). */
+const char *tnsr_error_message(void);
+/* Records a failure and returns STATUS, so that `return tnsr_error(...)` reads well. */
+tnsr_status tnsr_error(tnsr_status status, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Prefixes the current message with "PREFIX: " (e.g. the file name) and returns STATUS. */
+tnsr_status tnsr_error_prefix(tnsr_status status, const char *prefix);
+
+/* ---------------------------------------------------------------- dtypes */
+
+/* Explicit values: the native format stores them. */
+typedef enum tnsr_dtype {
+	TNSR_BOOL = 0,
+	TNSR_I8 = 1, TNSR_I16 = 2, TNSR_I32 = 3, TNSR_I64 = 4,
+	TNSR_U8 = 5, TNSR_U16 = 6, TNSR_U32 = 7, TNSR_U64 = 8,
+	TNSR_F16 = 9, TNSR_BF16 = 10, TNSR_F32 = 11, TNSR_F64 = 12,
+	TNSR_C64 = 13, TNSR_C128 = 14,
+	TNSR_DTYPE_COUNT
+} tnsr_dtype;
+
+typedef enum tnsr_kind {
+	TNSR_KIND_BOOL, TNSR_KIND_INT, TNSR_KIND_UINT, TNSR_KIND_FLOAT, TNSR_KIND_COMPLEX
+} tnsr_kind;
+
+typedef struct tnsr_dtype_info {
+	const char *name;        /* canonical, counts bits: "f32" */
+	const char *full;        /* NumPy's and PyTorch's name: "float32" */
+	unsigned size;           /* bytes per element */
+	tnsr_kind kind;
+	char npy_kind;           /* NumPy descr kind ('b','i','u','f','c'); 0 when NumPy has none */
+	const char *safetensors; /* safetensors dtype name ("F32"), NULL when it has none */
+} tnsr_dtype_info;
+
+const tnsr_dtype_info *tnsr_dtype_get(tnsr_dtype dtype);
+static inline size_t tnsr_dtype_size(tnsr_dtype d) { return tnsr_dtype_get(d)->size; }
+static inline const char *tnsr_dtype_name(tnsr_dtype d) { return tnsr_dtype_get(d)->name; }
+static inline bool tnsr_dtype_is_floating(tnsr_dtype d) { return tnsr_dtype_get(d)->kind == TNSR_KIND_FLOAT; }
+static inline bool tnsr_dtype_is_complex(tnsr_dtype d) { return tnsr_dtype_get(d)->kind == TNSR_KIND_COMPLEX; }
+static inline bool tnsr_dtype_is_integral(tnsr_dtype d) {
+	tnsr_kind k = tnsr_dtype_get(d)->kind;
+	return k == TNSR_KIND_INT || k == TNSR_KIND_UINT;
+}
+
+/* Parses a dtype name as CLI.md lists them ("f32", "float32", "<f4", "|u1", "half").
+ * A bare NumPy itemsize code ("f4") fails with TNSR_E_USAGE and a hint ("did you mean f32?"). */
+tnsr_status tnsr_dtype_parse(const char *text, tnsr_dtype *out);
+/* The NumPy descr for DTYPE in BYTEORDER ('<', '>' or '|'): "<f4", "|b1". NULL for bf16. */
+const char *tnsr_dtype_npy_descr(tnsr_dtype dtype, char byteorder, char buf[8]);
+
+/* Converts N contiguous elements from SRC_T to DST_T (buffers must not overlap).
+ * Rounding is correct to nearest-even for every narrowing float conversion (f64 -> f16
+ * included, with no double rounding); complex -> real drops the imaginary part; a float
+ * -> integer conversion truncates toward zero, NaN and out-of-range values giving the
+ * integer type's minimum (as NumPy on x86-64); -> bool is "!= 0". */
+void tnsr_convert(tnsr_dtype dst_t, void *dst, tnsr_dtype src_t, const void *src, size_t n);
+/* Reverses the bytes of each of N elements in place (complex: each half separately). */
+void tnsr_byteswap(tnsr_dtype dtype, void *data, size_t n);
+
+float tnsr_f16_to_f32(uint16_t h);
+uint16_t tnsr_f16_from_f64(double x);   /* correctly rounded */
+float tnsr_bf16_to_f32(uint16_t h);
+uint16_t tnsr_bf16_from_f64(double x);  /* correctly rounded */
+
+/* ---------------------------------------------------------------- storage */
+
+/* Bytes with an owner: an aligned heap block or a file mapping.  Refcounted: a
+ * mapping lives as long as any tensor that views it. */
+typedef struct tnsr_storage tnsr_storage;
+
+/* A 64-byte aligned heap block of NBYTES (contents undefined); NULL and an error on failure. */
+tnsr_storage *tnsr_storage_alloc(size_t nbytes);
+/* A storage of NBYTES at byte OFFSET of PARENT, keeping PARENT alive (a member of a
+ * mapped container).  The range must lie within PARENT. */
+tnsr_storage *tnsr_storage_sub(tnsr_storage *parent, size_t offset, size_t nbytes);
+tnsr_storage *tnsr_storage_retain(tnsr_storage *s);
+void tnsr_storage_release(tnsr_storage *s);
+void *tnsr_storage_data(const tnsr_storage *s);
+size_t tnsr_storage_nbytes(const tnsr_storage *s);
+bool tnsr_storage_is_mapped(const tnsr_storage *s);
+
+/* ---------------------------------------------------------------- tensors */
+
+typedef struct tnsr_tensor {
+	tnsr_dtype dtype;
+	int ndim;
+	int64_t shape[TNSR_MAX_DIMS];
+	int64_t strides[TNSR_MAX_DIMS]; /* elements; negative = reversed, 0 = broadcast */
+	int64_t offset;                 /* elements from the start of the storage's data */
+	tnsr_storage *storage;          /* one counted reference */
+} tnsr_tensor;
+
+/* A new contiguous C-order tensor of uninitialised (empty) or zero (zeros) elements.
+ * Fails with TNSR_E_NOMEM when the byte size overflows or memory is short. */
+tnsr_status tnsr_tensor_empty(tnsr_dtype dtype, int ndim, const int64_t *shape, tnsr_tensor **out);
+tnsr_status tnsr_tensor_zeros(tnsr_dtype dtype, int ndim, const int64_t *shape, tnsr_tensor **out);
+/* A tensor over STORAGE (a new reference is taken) with the given layout.  The caller
+ * vouches that every element it can address lies inside the storage. */
+tnsr_tensor *tnsr_tensor_over(tnsr_storage *storage, tnsr_dtype dtype, int ndim,
+			      const int64_t *shape, const int64_t *strides, int64_t offset);
+/* Another view of the same elements (a struct copy that retains the storage). */
+tnsr_tensor *tnsr_tensor_view(const tnsr_tensor *t);
+void tnsr_tensor_free(tnsr_tensor *t);
+
+int64_t tnsr_tensor_numel(const tnsr_tensor *t);
+size_t tnsr_tensor_nbytes(const tnsr_tensor *t);
+/* Address of the element at offset 0 of the view (the first element). */
+void *tnsr_tensor_data(const tnsr_tensor *t);
+bool tnsr_tensor_is_contiguous(const tnsr_tensor *t);   /* C order, no gaps */
+bool tnsr_tensor_is_f_contiguous(const tnsr_tensor *t); /* Fortran order, no gaps */
+/* Strides of a C-contiguous tensor of that shape. */
+void tnsr_contiguous_strides(int ndim, const int64_t *shape, int64_t *strides);
+/* Product of a shape into *NUMEL and NUMEL*ITEMSIZE into *NBYTES, failing with
+ * TNSR_E_NOMEM on overflow of int64/size_t and TNSR_E_VALUE on a negative dim. */
+tnsr_status tnsr_shape_size(int ndim, const int64_t *shape, size_t itemsize,
+			    int64_t *numel, size_t *nbytes);
+
+/* Views.  Each returns a new tensor sharing T's storage, or an error naming the dim
+ * and value at fault ("dim 3 out of range for a 2-d tensor (expected -2..1)"). */
+/* reshape: one -1 may be inferred; a view when strides allow, otherwise a copy (torch.reshape). */
+tnsr_status tnsr_tensor_reshape(const tnsr_tensor *t, int ndim, const int64_t *shape, tnsr_tensor **out);
+tnsr_status tnsr_tensor_transpose(const tnsr_tensor *t, int dim0, int dim1, tnsr_tensor **out);
+tnsr_status tnsr_tensor_permute(const tnsr_tensor *t, const int *dims, tnsr_tensor **out);
+/* expand: sizes of 1 broadcast to any size (stride 0); -1 keeps a size; new leading dims allowed. */
+tnsr_status tnsr_tensor_expand(const tnsr_tensor *t, int ndim, const int64_t *shape, tnsr_tensor **out);
+/* squeeze: DIM may be TNSR_ALL_DIMS; a named dim whose size is not 1 is left alone (PyTorch). */
+#define TNSR_ALL_DIMS INT32_MIN
+tnsr_status tnsr_tensor_squeeze(const tnsr_tensor *t, int dim, tnsr_tensor **out);
+tnsr_status tnsr_tensor_unsqueeze(const tnsr_tensor *t, int dim, tnsr_tensor **out);
+/* Normalises a possibly negative DIM for an NDIM-d tensor; TNSR_E_VALUE when out of range. */
+tnsr_status tnsr_dim_normalize(int dim, int ndim, int *out);
+
+/* NumPy basic indexing: integers, slices with negative steps, `...` and None. */
+typedef enum tnsr_slice_kind {
+	TNSR_SLICE_KIND_INDEX, TNSR_SLICE_KIND_RANGE, TNSR_SLICE_KIND_ELLIPSIS, TNSR_SLICE_KIND_NEWAXIS
+} tnsr_slice_kind;
+typedef struct tnsr_slice_item {
+	tnsr_slice_kind kind;
+	int64_t start, stop, step;  /* INDEX uses start; RANGE uses all three */
+	bool has_start, has_stop;   /* RANGE: false means "to the end" in the step's direction */
+} tnsr_slice_item;
+#define TNSR_SLICE_INDEX(i) ((tnsr_slice_item){TNSR_SLICE_KIND_INDEX, (i), 0, 1, true, false})
+/* Parses "[1:-1, ::2]", "[..., 0]", "[None]" (brackets optional) into at most MAX items. */
+tnsr_status tnsr_slice_parse(const char *text, tnsr_slice_item *items, int max, int *n);
+tnsr_status tnsr_tensor_slice(const tnsr_tensor *t, const tnsr_slice_item *items, int n, tnsr_tensor **out);
+
+/* Copies SRC's elements into DST (same shape, any strides, converting dtype). */
+tnsr_status tnsr_tensor_copy_into(tnsr_tensor *dst, const tnsr_tensor *src);
+/* A C-contiguous tensor with T's values: T itself (a new view) when already so. */
+tnsr_status tnsr_tensor_contiguous(const tnsr_tensor *t, tnsr_tensor **out);
+/* A new contiguous tensor of DTYPE with T's values (always a copy). */
+tnsr_status tnsr_tensor_cast(const tnsr_tensor *t, tnsr_dtype dtype, tnsr_tensor **out);
+
+/* Shapes as the tools write them: "64x784", "64,784", "()" or "scalar" for 0-d;
+ * ALLOW_INFER lets one dim be -1.  TNSR_E_USAGE on anything else. */
+tnsr_status tnsr_shape_parse(const char *text, bool allow_infer, int *ndim, int64_t *shape);
+/* "(64, 784)", "(3,)", "()" as Python prints a shape tuple.  Returns BUF. */
+char *tnsr_shape_format(int ndim, const int64_t *shape, char *buf, size_t size);
+
+/* ---------------------------------------------------------------- sources */
+
+/* Where bytes come from: a regular file (a path, or stdin redirected from one) is
+ * mapped; a pipe or terminal is read sequentially, once, never seeked. */
+typedef struct tnsr_source tnsr_source;
+
+/* PATH "-" means standard input.  The name used in messages is PATH ("stdin" for "-"). */
+tnsr_status tnsr_source_open(const char *path, tnsr_source **out);
+void tnsr_source_close(tnsr_source *s);
+const char *tnsr_source_name(const tnsr_source *s);
+bool tnsr_source_is_mapped(const tnsr_source *s);
+/* File size for a mapped source; UINT64_MAX for a stream. */
+uint64_t tnsr_source_size(const tnsr_source *s);
+/* Bytes consumed so far (the offset of the next read). */
+uint64_t tnsr_source_pos(const tnsr_source *s);
+/* Reads up to N bytes at the current position; *GOT < N only at end of input. */
+tnsr_status tnsr_source_read(tnsr_source *s, void *buf, size_t n, size_t *got);
+/* Like read, but leaves the bytes to be read again (at most 4096 bytes ahead). */
+tnsr_status tnsr_source_peek(tnsr_source *s, void *buf, size_t n, size_t *got);
+/* Skips N bytes (reads and discards on a stream); TNSR_E_FORMAT if input ends first. */
+tnsr_status tnsr_source_skip(tnsr_source *s, uint64_t n);
+/* Mapped sources: a storage over NBYTES at byte OFFSET of the file, sharing the
+ * mapping.  Checks the range against the file size first (no SIGBUS, ever). */
+tnsr_status tnsr_source_map(tnsr_source *s, uint64_t offset, uint64_t nbytes, tnsr_storage **out);
+/* Whether the source has no byte left (reads ahead one byte on a stream). */
+bool tnsr_source_at_end(tnsr_source *s);
+
+/* ---------------------------------------------------------------- sinks */
+
+/* Where bytes go: a file written atomically (a temporary in the same directory,
+ * renamed over the target by commit), or standard output as a stream. */
+typedef struct tnsr_sink tnsr_sink;
+
+/* PATH NULL or "-" means standard output. */
+tnsr_status tnsr_sink_open(const char *path, tnsr_sink **out);
+/* TNSR_E_PIPE when the reader went away (the tool should then stop quietly). */
+tnsr_status tnsr_sink_write(tnsr_sink *s, const void *buf, size_t n);
+/* Flushes and, for a file, renames the temporary over the target.  Frees S either way;
+ * on failure the target is untouched and the temporary removed. */
+tnsr_status tnsr_sink_commit(tnsr_sink *s);
+/* Discards everything written: removes the temporary.  Frees S.  NULL is a no-op. */
+void tnsr_sink_abort(tnsr_sink *s);
+const char *tnsr_sink_name(const tnsr_sink *s);
+bool tnsr_sink_is_stream(const tnsr_sink *s);
+/* Unlinks every temporary still being written; async-signal-safe, for a tool's
+ * SIGINT/SIGTERM handler, so that an interrupted write leaves nothing behind. */
+void tnsr_sink_remove_temporaries(void);
+
+/* ---------------------------------------------------------------- formats */
+
+/* What a codec found about one tensor of a file, before any data is touched. */
+typedef struct tnsr_member_info {
+	const char *format;       /* "npy", ... */
+	char name[256];           /* member name in a container; "" for a lone tensor */
+	tnsr_dtype dtype;
+	char byteorder;           /* '<', '>' or '|' as stored */
+	int ndim;
+	int64_t shape[TNSR_MAX_DIMS];
+	bool fortran_order;       /* data stored column-major */
+	uint64_t nbytes;          /* bytes of data */
+	int64_t offset;           /* byte offset of the data in the file; -1 when unknown (a stream) */
+	bool mappable;            /* can be viewed in place, without a copy */
+	char why_not_mappable[160]; /* "" when mappable */
+} tnsr_member_info;
+
+/* Reads the tensors of one input, whatever its format (probed from the magic bytes). */
+typedef struct tnsr_reader tnsr_reader;
+
+tnsr_status tnsr_reader_open(const char *path, tnsr_reader **out);
+/* As open, over an already open source (the reader takes ownership of it). */
+tnsr_status tnsr_reader_from_source(tnsr_source *src, tnsr_reader **out);
+/* Parses the next member's header into INFO (validated: sizes checked against the
+ * file).  TNSR_END when the input holds no further member.  Skips the data of the
+ * previous member if it was not loaded or read. */
+tnsr_status tnsr_reader_next(tnsr_reader *r, tnsr_member_info *info);
+/* The current member's tensor: a view over the mapping when possible (zero-copy),
+ * otherwise a native-endian copy.  Fortran order gives a strided view. */
+tnsr_status tnsr_reader_load(tnsr_reader *r, tnsr_tensor **out);
+/* Streams the current member's data in storage order, native-endian, in bounded
+ * memory: up to N bytes into BUF, *GOT == 0 at the end of the member's data. */
+tnsr_status tnsr_reader_read_data(tnsr_reader *r, void *buf, size_t n, size_t *got);
+void tnsr_reader_close(tnsr_reader *r);
+const char *tnsr_reader_name(const tnsr_reader *r);
+
+/* Loads the only (first) tensor of PATH. */
+tnsr_status tnsr_load(const char *path, tnsr_tensor **out);
+/* Writes T to PATH (NULL or "-": stdout) in FORMAT (NULL: from the extension of PATH,
+ * .npy for stdout).  Atomic for files. */
+tnsr_status tnsr_save(const char *path, const char *format, const tnsr_tensor *t);
+/* Writes T to an open sink in FORMAT ("npy", ...). */
+tnsr_status tnsr_write(tnsr_sink *sink, const char *format, const tnsr_tensor *t);
+
+/* .npy specifics, for tests and other codecs (.npz members). */
+/* Parses the header dict text (after the length field) of a version-VERSION file. */
+tnsr_status tnsr_npy_parse_header(const char *text, size_t len, int version, tnsr_member_info *info);
+/* Formats the header NumPy 1.24 writes for T (magic, version, length, dict, padding)
+ * into a malloc'd buffer; *LEN gets its size (a multiple of 64). */
+tnsr_status tnsr_npy_format_header(tnsr_dtype dtype, int ndim, const int64_t *shape, bool fortran_order,
+				   char **out, size_t *len);
+
+/* ---------------------------------------------------------------- printing */
+
+typedef enum tnsr_print_style { TNSR_STYLE_TORCH = 0, TNSR_STYLE_NUMPY = 1 } tnsr_print_style;
+
+typedef struct tnsr_print_options {
+	tnsr_print_style style;
+	int precision;   /* digits after the point: 4 (torch) or 8 (numpy) by default */
+	int64_t threshold; /* summarize above this many elements: 1000 */
+	int edgeitems;   /* items shown at each end of a summarized dim: 3 */
+	int linewidth;   /* 80 (torch) or 75 (numpy) */
+	bool full;       /* never summarize */
+} tnsr_print_options;
+
+/* Defaults for STYLE: what torch.set_printoptions / np.set_printoptions start with. */
+tnsr_print_options tnsr_print_defaults(tnsr_print_style style);
+/* Writes repr(T) as PyTorch or NumPy prints it, without a final newline.  OPT NULL
+ * means the torch defaults. */
+tnsr_status tnsr_repr(FILE *f, const tnsr_tensor *t, const tnsr_print_options *opt);
+
+/* ---------------------------------------------------------------- random */
+
+/* A counter-based generator (Philox4x32-10): element I of a tensor drawn with SEED is
+ * a pure function of (SEED, I), so results are identical for every thread count and
+ * machine. */
+typedef struct tnsr_rng { uint64_t seed; uint64_t counter; } tnsr_rng;
+
+tnsr_rng tnsr_rng_new(uint64_t seed);
+/* A seed from the operating system's entropy. */
+uint64_t tnsr_rng_entropy_seed(void);
+/* Fills T (contiguous, floating or complex) from U[lo, hi) or N(mean, std). */
+tnsr_status tnsr_fill_uniform(tnsr_rng *rng, tnsr_tensor *t, double lo, double hi);
+tnsr_status tnsr_fill_normal(tnsr_rng *rng, tnsr_tensor *t, double mean, double std);
+/* Fills T (contiguous, any real dtype) with integers uniform in [lo, hi). */
+tnsr_status tnsr_fill_randint(tnsr_rng *rng, tnsr_tensor *t, int64_t lo, int64_t hi);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
