@@ -50,8 +50,9 @@ $(BUILD)/libtnsr.so: $(LIB_OBJ)
 	$(CC) -shared -Wl,-soname,libtnsr.so.0 $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # A tool is its own directory's sources plus tools/common, linked statically with libtnsr.
+tool_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/$(1)/*.c))
 .SECONDEXPANSION:
-$(BUILD)/bin/%: $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard tools/%/*.c)) $(COMMON_OBJ) $(BUILD)/libtnsr.a
+$(BUILD)/bin/%: $$(call tool_objs,$$*) $(COMMON_OBJ) $(BUILD)/libtnsr.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
