@@ -15,19 +15,21 @@ static bool view_strides(const tnsr_tensor *t, int ndim, const int64_t *shape, i
 		return true;
 	}
 	int view_d = ndim - 1;
-	int64_t chunk = 1, tensor_numel = 1, view_numel = 1;
+	int64_t chunk_stride = t->ndim ? t->strides[t->ndim - 1] : 1, tensor_numel = 1, view_numel = 1;
 	for (int d = t->ndim - 1; d >= 0; d--) {
 		tensor_numel *= t->shape[d];
-		if (d == 0 || (t->shape[d - 1] != 1 && t->strides[d - 1] != tensor_numel * t->strides[d])) {
-			chunk = t->strides[d];
+		/* At the end of a chunk of dims that are contiguous among themselves... */
+		if (d == 0 || (t->shape[d - 1] != 1 && t->strides[d - 1] != tensor_numel * chunk_stride)) {
+			/* ...the new dims that cover the chunk's elements get strides within it. */
 			while (view_d >= 0 && (view_numel < tensor_numel || shape[view_d] == 1)) {
-				strides[view_d] = view_numel * chunk;
+				strides[view_d] = view_numel * chunk_stride;
 				view_numel *= shape[view_d];
 				view_d--;
 			}
 			if (view_numel != tensor_numel)
 				return false;
 			if (d > 0) {
+				chunk_stride = t->strides[d - 1];
 				tensor_numel = 1;
 				view_numel = 1;
 			}

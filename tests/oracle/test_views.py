@@ -31,7 +31,7 @@ SLICES = ["[:, 1]", "[1:-1, ::2]", "[..., 0]", "[None]", "[::-1]", "[::-2, 1:4, 
 cases = []
 for s in SLICES:
     for name in ("c", "f"):
-        cases.append((name, ["slice", s], lambda a, s=s: eval("a" + s)))
+        cases.append((name, ["slice", s], lambda a, s=s: eval("a" + (s if s != "[]" else "[()]"))))
 cases += [
     ("small", ["slice", "[-1]"], lambda a: a[-1]),
     ("small", ["slice", "[::-1, ::-1]"], lambda a: a[::-1, ::-1]),
@@ -50,7 +50,7 @@ cases += [
     ("f", ["permute", "2,0,1"], lambda a: a.transpose(2, 0, 1)),
     ("c", ["permute", "-1,1,0"], lambda a: a.transpose(2, 1, 0)),
     ("ones", ["expand", "3x6x4"], lambda a: np.broadcast_to(a, (3, 6, 4))),
-    ("ones", ["expand", "2x-1x6x-1"], lambda a: np.broadcast_to(a, (2, 1, 6, 1))),
+    ("ones", ["expand", "2x1x6x-1"], lambda a: np.broadcast_to(a, (2, 1, 6, 1))),
     ("scalar", ["expand", "2x3"], lambda a: np.broadcast_to(a, (2, 3))),
     ("ones", ["squeeze"], lambda a: a.squeeze()),
     ("ones", ["squeeze", "0"], lambda a: a.squeeze(0)),
