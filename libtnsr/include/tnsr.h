@@ -304,10 +304,14 @@ tnsr_status tnsr_save(const char *path, const char *format, const tnsr_tensor *t
 tnsr_status tnsr_write(tnsr_sink *sink, const char *format, const tnsr_tensor *t);
 
 /* .npy specifics, for tests and other codecs (.npz members). */
-/* Parses the header dict text (after the length field) of a version-VERSION file. */
+/* Parses the header dict text (after the length field) of a version-VERSION file into
+ * INFO's format, dtype, byteorder, ndim, shape, fortran_order and nbytes (other fields
+ * untouched; INFO untouched on failure).  TNSR_E_FORMAT with "header: ..." otherwise:
+ * the caller prefixes the file name. */
 tnsr_status tnsr_npy_parse_header(const char *text, size_t len, int version, tnsr_member_info *info);
-/* Formats the header NumPy 1.24 writes for T (magic, version, length, dict, padding)
- * into a malloc'd buffer; *LEN gets its size (a multiple of 64). */
+/* Formats the header NumPy 1.24 writes for an array of that dtype, shape and order
+ * (magic, version, length, dict, padding) into a malloc'd buffer; *LEN gets its size
+ * (a multiple of 64).  TNSR_E_DTYPE for bf16, which NumPy lacks. */
 tnsr_status tnsr_npy_format_header(tnsr_dtype dtype, int ndim, const int64_t *shape, bool fortran_order,
 				   char **out, size_t *len);
 
@@ -334,16 +338,26 @@ tnsr_status tnsr_repr(FILE *f, const tnsr_tensor *t, const tnsr_print_options *o
 
 /* A counter-based generator (Philox4x32-10): element I of a tensor drawn with SEED is
  * a pure function of (SEED, I), so results are identical for every thread count and
- * machine. */
+ * machine.  COUNTER is the index given to the next element drawn: a fill of N elements
+ * uses COUNTER .. COUNTER+N-1 and then advances it by N, so filling a tensor in pieces,
+ * one after another, gives the same values as filling it at once. */
 typedef struct tnsr_rng { uint64_t seed; uint64_t counter; } tnsr_rng;
+
+/* The Philox4x32-10 block function (Salmon et al., SC'11): OUT = bijection of CTR under KEY. */
+void tnsr_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
 
 tnsr_rng tnsr_rng_new(uint64_t seed);
 /* A seed from the operating system's entropy. */
 uint64_t tnsr_rng_entropy_seed(void);
-/* Fills T (contiguous, floating or complex) from U[lo, hi) or N(mean, std). */
+/* Fills T (contiguous, floating or complex) from U[lo, hi) or N(mean, std).  Bounds are
+ * checked as PyTorch's uniform_/normal_ check them (lo <= hi, both finite in T's dtype,
+ * std >= 0): TNSR_E_VALUE otherwise; TNSR_E_DTYPE for a dtype that is not floating.
+ * Uniform values are < hi after rounding to T's dtype (unless lo == hi).  Complex:
+ * real and imaginary parts are drawn independently, each normal part with std/sqrt(2). */
 tnsr_status tnsr_fill_uniform(tnsr_rng *rng, tnsr_tensor *t, double lo, double hi);
 tnsr_status tnsr_fill_normal(tnsr_rng *rng, tnsr_tensor *t, double mean, double std);
-/* Fills T (contiguous, any real dtype) with integers uniform in [lo, hi). */
+/* Fills T (contiguous, any real dtype) with integers uniform in [lo, hi), unbiased.
+ * lo < hi, and both within what T's dtype holds exactly: TNSR_E_VALUE otherwise. */
 tnsr_status tnsr_fill_randint(tnsr_rng *rng, tnsr_tensor *t, int64_t lo, int64_t hi);
 
 #ifdef __cplusplus
