@@ -12,9 +12,9 @@ WARN    += -Werror
 endif
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -pthread $(WARN) $(CFLAGS) \
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -pthread -fopenmp $(WARN) $(CFLAGS) \
               -Ilibtnsr/include -Ilibtnsr -Iformats -Itools/common $(SANITIZE)
-LDLIBS  := -lm -pthread
+LDLIBS  := -lopenblas -lm -pthread -fopenmp
 LDFLAGS += $(SANITIZE)
 
 LIB_SRC   := $(wildcard libtnsr/*.c libtnsr/cpu/*.c formats/*.c)
@@ -34,7 +34,7 @@ all: deps build-all
 build-all: $(BUILD)/libtnsr.a $(BUILD)/libtnsr.so $(TOOL_BINS) $(UNIT_BINS) $(HELPER_BINS)
 
 # Debian packages the build and the tests need; installed only when missing.
-DEPS_PKGS := gcc make libopenblas-dev zlib1g-dev bats time python3-numpy python3-torch
+DEPS_PKGS := gcc make libopenblas-dev zlib1g-dev bats time man-db python3-numpy python3-torch
 deps:
 	@./scripts/deps $(DEPS_PKGS)
 

@@ -28,10 +28,10 @@ typedef double cv_f64 __attribute__((aligned(1), may_alias));
  * truncation toward zero; NaN and values outside the instruction's range give its
  * "integer indefinite" (the minimum).  Targets up to 32 bits except u32 go through the
  * 32-bit instruction and then wrap; i64 and u32 through the 64-bit one; u64 subtracts
- * 2^63 first when x >= 2^63.  (A double in (-2^31 - 1, -2^31) truncates to INT32_MIN
- * either way, so the 32-bit range test can start at -2^31.)  So NaN gives 0 for i8/i16/u8/u16/u32, INT32_MIN for i32,
+ * 2^63 first when x >= 2^63.  So NaN gives 0 for i8/i16/u8/u16/u32, INT32_MIN for i32,
  * INT64_MIN for i64 and 2^63 for u64, and 300.7 -> i8 gives 44.  The range tests come
- * first: an out-of-range C cast would be undefined. */
+ * first, since an out-of-range C cast is undefined; the 32-bit one may start at -2^31
+ * because (-2^31 - 1, -2^31) truncates to INT32_MIN either way. */
 #define CV_FLOAT_TO_INT(F, T)                                                                \
 	static inline int32_t cv_##F##_to_i32(T x)                                           \
 	{                                                                                    \

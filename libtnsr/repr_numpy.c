@@ -280,7 +280,7 @@ tnsr_status tnsr_repr_numpy(repr_out *o, const tnsr_tensor *t, const tnsr_print_
 	if (numel == 0) {
 		char shape[TNSR_MAX_DIMS * 24 + 8];
 		repr_puts(o, "[]");
-		if (!(t->ndim == 1)) {
+		if (t->ndim != 1) {
 			repr_puts(o, ", shape=");
 			repr_puts(o, tnsr_shape_format(t->ndim, t->shape, shape, sizeof shape));
 		}

@@ -81,7 +81,10 @@ tnsr_status tnsr_tensor_zeros(tnsr_dtype dtype, int ndim, const int64_t *shape, 
 
 tnsr_tensor *tnsr_tensor_view(const tnsr_tensor *t)
 {
-	return tnsr_tensor_over(t->storage, t->dtype, t->ndim, t->shape, t->strides, t->offset);
+	tnsr_tensor *v = tnsr_tensor_over(t->storage, t->dtype, t->ndim, t->shape, t->strides, t->offset);
+	if (v)
+		v->wrapped = t->wrapped;
+	return v;
 }
 
 void tnsr_tensor_free(tnsr_tensor *t)

@@ -86,6 +86,7 @@ typedef struct tnsr_dtype_info {
 	const char *safetensors; /* safetensors dtype name ("F32"), NULL when it has none */
 } tnsr_dtype_info;
 
+/* The table row of DTYPE; NULL for a value outside the enum (check values read from files). */
 const tnsr_dtype_info *tnsr_dtype_get(tnsr_dtype dtype);
 static inline size_t tnsr_dtype_size(tnsr_dtype d) { return tnsr_dtype_get(d)->size; }
 static inline const char *tnsr_dtype_name(tnsr_dtype d) { return tnsr_dtype_get(d)->name; }
@@ -96,17 +97,27 @@ static inline bool tnsr_dtype_is_integral(tnsr_dtype d) {
 	return k == TNSR_KIND_INT || k == TNSR_KIND_UINT;
 }
 
-/* Parses a dtype name as CLI.md lists them ("f32", "float32", "<f4", "|u1", "half").
- * A bare NumPy itemsize code ("f4") fails with TNSR_E_USAGE and a hint ("did you mean f32?"). */
+/* Parses a dtype name as CLI.md lists them ("f32", "float32", "<f4", "|u1", "half"), and
+ * PyTorch's ("torch.float32", "torch.long") and safetensors' ("F32", "BF16") names.
+ * A bare NumPy itemsize code ("f4") fails with TNSR_E_USAGE and a hint ("did you mean f32?");
+ * anything else unknown with TNSR_E_USAGE, the list of canonical names and the nearest
+ * accepted name when one is close ("did you mean float32?"). */
 tnsr_status tnsr_dtype_parse(const char *text, tnsr_dtype *out);
-/* The NumPy descr for DTYPE in BYTEORDER ('<', '>' or '|'): "<f4", "|b1". NULL for bf16. */
+/* The NumPy descr for DTYPE in BYTEORDER ('<' or '>'; '|' and '=' mean this machine's)
+ * into BUF: "<f4", and "|b1", "|u1" for one-byte dtypes whatever BYTEORDER.  NULL for bf16. */
 const char *tnsr_dtype_npy_descr(tnsr_dtype dtype, char byteorder, char buf[8]);
 
-/* Converts N contiguous elements from SRC_T to DST_T (buffers must not overlap).
- * Rounding is correct to nearest-even for every narrowing float conversion (f64 -> f16
- * included, with no double rounding); complex -> real drops the imaginary part; a float
- * -> integer conversion truncates toward zero, NaN and out-of-range values giving the
- * integer type's minimum (as NumPy on x86-64); -> bool is "!= 0". */
+/* Converts N contiguous elements from SRC_T to DST_T (buffers must not overlap; any
+ * alignment).  Rounding is correct to nearest-even for every narrowing float conversion
+ * (f64 -> f16 and 64-bit integers -> f32/f16/bf16 included, with no double rounding);
+ * f16/bf16 convert through their exact f32 value; NaN stays a quiet NaN of its sign with
+ * its leading payload bits; complex -> real drops the imaginary part; integer ->
+ * integer wraps (two's complement); -> bool is "!= 0" (NaN is true).  Float -> integer
+ * is NumPy's astype on x86-64: truncation toward zero; NaN and values out of range go
+ * through the x86 "integer indefinite": i32 gets INT32_MIN and i64 INT64_MIN; i8, i16,
+ * u8, u16 get the low bits of the int32 result (300.7 -> i8 is 44; NaN gives 0); u32
+ * the low bits of the int64 one (NaN gives 0); u64 gives 2^63 for NaN and negative
+ * overflow, 0 for x >= 2^64 and inf.  DST_T == SRC_T copies the bits. */
 void tnsr_convert(tnsr_dtype dst_t, void *dst, tnsr_dtype src_t, const void *src, size_t n);
 /* Reverses the bytes of each of N elements in place (complex: each half separately). */
 void tnsr_byteswap(tnsr_dtype dtype, void *data, size_t n);
@@ -142,6 +153,7 @@ typedef struct tnsr_tensor {
 	int64_t strides[TNSR_MAX_DIMS]; /* elements; negative = reversed, 0 = broadcast */
 	int64_t offset;                 /* elements from the start of the storage's data */
 	tnsr_storage *storage;          /* one counted reference */
+	bool wrapped;                   /* a number literal: promotes as PyTorch's wrapped scalar */
 } tnsr_tensor;
 
 /* A new contiguous C-order tensor of uninitialised (empty) or zero (zeros) elements.
@@ -315,6 +327,105 @@ tnsr_status tnsr_npy_parse_header(const char *text, size_t len, int version, tns
 tnsr_status tnsr_npy_format_header(tnsr_dtype dtype, int ndim, const int64_t *shape, bool fortran_order,
 				   char **out, size_t *len);
 
+/* ---------------------------------------------------------------- type promotion */
+
+/* torch.promote_types(A, B). */
+tnsr_dtype tnsr_promote_types(tnsr_dtype a, tnsr_dtype b);
+/* torch.result_type over N operands: tensors with dims outrank 0-d tensors, which outrank
+ * wrapped scalars (t->wrapped), each class counting only when of a higher kind
+ * (bool < integer < floating < complex): i64[3] + 2.5 -> f32, u8 + i8 -> i16,
+ * f32[3] + f64 0-d -> f32, i32[3] + f64 0-d -> f64. */
+tnsr_dtype tnsr_result_type(int n, const tnsr_tensor *const *operands);
+/* A 0-d wrapped-scalar tensor for a number literal: ints i64, floats f64, True/False
+ * bool, complex c128 (PyTorch's wrapped number types). */
+tnsr_status tnsr_tensor_scalar(tnsr_dtype dtype, double re, double im, tnsr_tensor **out);
+tnsr_status tnsr_tensor_scalar_i64(int64_t value, tnsr_tensor **out);
+
+/* Broadcasts NDIM_A/SHAPE_A with NDIM_B/SHAPE_B as NumPy does; TNSR_E_SHAPE naming both
+ * shapes and the dim: "shapes (3, 4) and (5,) cannot broadcast: 4 != 5 at dim -1". */
+tnsr_status tnsr_broadcast_shapes(int ndim_a, const int64_t *shape_a, int ndim_b, const int64_t *shape_b,
+				  int *ndim, int64_t *shape);
+
+/* ---------------------------------------------------------------- ops */
+
+/* One row per op in a table (libtnsr/op_table.c): the CLI, its help, the expression
+ * language and autodiff are all driven from it. */
+typedef enum tnsr_op_group {
+	TNSR_GROUP_UNARY, TNSR_GROUP_BINARY, TNSR_GROUP_LINALG, TNSR_GROUP_REDUCE, TNSR_GROUP_NN,
+	TNSR_GROUP_SHAPE, TNSR_GROUP_INDEX, TNSR_GROUP_JOIN, TNSR_GROUP_DTYPE, TNSR_GROUP_CHECK,
+	TNSR_GROUP_COUNT
+} tnsr_op_group;
+
+/* The attributes an op accepts (bits of tnsr_op.attrs). */
+enum {
+	TNSR_ATTR_DIM = 1u << 0,        /* --dim D[,D...] (reductions, cat, softmax ...) */
+	TNSR_ATTR_KEEPDIM = 1u << 1,    /* --keepdim */
+	TNSR_ATTR_CORRECTION = 1u << 2, /* --correction C */
+	TNSR_ATTR_ORD = 1u << 3,        /* --ord P */
+	TNSR_ATTR_MINMAX = 1u << 4,     /* --min A --max B */
+	TNSR_ATTR_BIAS = 1u << 5,       /* --bias FILE: an optional tensor operand */
+	TNSR_ATTR_FLATTEN = 1u << 6,    /* --start-dim A --end-dim B */
+	TNSR_ATTR_TOL = 1u << 7,        /* --rtol R --atol A --equal-nan */
+	TNSR_ATTR_SHAPE = 1u << 8,      /* positional shape: reshape S, expand S */
+	TNSR_ATTR_DIMS = 1u << 9,       /* positional dims: transpose [D0 D1], permute D... */
+	TNSR_ATTR_SLICE = 1u << 10,     /* positional spec: slice '[1:, ::2]' */
+	TNSR_ATTR_DTYPE = 1u << 11,     /* positional dtype: cast D */
+	TNSR_ATTR_DIM_REQUIRED = 1u << 12, /* --dim must be given (softmax, unsqueeze) */
+	TNSR_ATTR_ONE_DIM = 1u << 13,   /* --dim takes a single dim */
+};
+
+typedef struct tnsr_op_args {
+	int dims[TNSR_MAX_DIMS];        /* --dim list, or transpose/permute dims */
+	int ndims;                      /* 0: not given */
+	bool keepdim;
+	double correction;              /* default 1 */
+	double ord;                     /* default 2 */
+	bool has_min, has_max;
+	double min, max;
+	int start_dim, end_dim;         /* defaults 0, -1 */
+	double rtol, atol;              /* defaults 1e-5, 1e-8 */
+	bool equal_nan;
+	int shape_ndim;
+	int64_t shape[TNSR_MAX_DIMS];
+	int nslice;
+	tnsr_slice_item slice[2 * TNSR_MAX_DIMS];
+	tnsr_dtype dtype;
+} tnsr_op_args;
+
+/* Defaults for every attribute (correction 1, ord 2, rtol 1e-5, atol 1e-8, end_dim -1). */
+tnsr_op_args tnsr_op_args_default(void);
+
+typedef struct tnsr_op tnsr_op;
+typedef tnsr_status (*tnsr_op_fn)(const tnsr_op *op, tnsr_tensor *const *in, int n, const tnsr_op_args *args,
+				  tnsr_tensor **out);
+struct tnsr_ew_desc;     /* elementwise kernels and dtype rule (libtnsr/cpu/) */
+struct tnsr_reduce_desc; /* a reduction's accumulator (libtnsr/cpu/reduce.c) */
+
+struct tnsr_op {
+	const char *name;       /* "add" */
+	const char *alias;      /* "view" for reshape; NULL */
+	tnsr_op_group group;
+	int min_inputs, max_inputs; /* tensor operands; max -1 = any number (cat, stack) */
+	unsigned attrs;         /* TNSR_ATTR_* it accepts */
+	const char *usage;      /* operands as the CLI takes them: "A B", "A --dim D" */
+	const char *summary;    /* one line: what it computes, with its PyTorch name */
+	tnsr_op_fn run;         /* the CPU implementation on whole tensors */
+	const struct tnsr_ew_desc *ew;         /* elementwise ops: chunk kernels (streamable) */
+	const struct tnsr_reduce_desc *reduce; /* reductions: streamed accumulation */
+	const void *backward;   /* the backward rule (tgrad); NULL when not differentiable */
+};
+
+/* Every op, in help order, terminated by a row whose name is NULL. */
+extern const tnsr_op tnsr_ops[];
+/* The op named NAME (or aliased); NULL if none. */
+const tnsr_op *tnsr_op_find(const char *name);
+/* The op name nearest to NAME by edit distance (for "did you mean ...?"), or NULL. */
+const char *tnsr_op_suggest(const char *name);
+const char *tnsr_op_group_name(tnsr_op_group group);
+/* Runs OP on N inputs after checking their number; the message starts with the op's name. */
+tnsr_status tnsr_op_apply(const tnsr_op *op, tnsr_tensor *const *in, int n, const tnsr_op_args *args,
+			  tnsr_tensor **out);
+
 /* ---------------------------------------------------------------- printing */
 
 typedef enum tnsr_print_style { TNSR_STYLE_TORCH = 0, TNSR_STYLE_NUMPY = 1 } tnsr_print_style;
@@ -331,7 +442,12 @@ typedef struct tnsr_print_options {
 /* Defaults for STYLE: what torch.set_printoptions / np.set_printoptions start with. */
 tnsr_print_options tnsr_print_defaults(tnsr_print_style style);
 /* Writes repr(T) as PyTorch or NumPy prints it, without a final newline.  OPT NULL
- * means the torch defaults. */
+ * means the torch defaults.  Any strides; only the elements shown are read, so the
+ * summary of a huge mapped tensor touches a few pages.  Fails, before writing anything,
+ * with TNSR_E_VALUE for an option out of range (precision 0..100, threshold >= 0,
+ * edgeitems >= 1, linewidth >= 1); with TNSR_E_PIPE when F's reader went away and
+ * TNSR_E_IO on another write error.  bf16 in NumPy style prints dtype=bfloat16, u16-u64
+ * in torch style dtype=torch.uint16.. (dtypes the other library lacks). */
 tnsr_status tnsr_repr(FILE *f, const tnsr_tensor *t, const tnsr_print_options *opt);
 
 /* ---------------------------------------------------------------- random */

@@ -102,6 +102,9 @@ check_group() {
 	assert_status 0
 	assert_output "$(printf '==> a.npy <==\n%s\n\n==> b.npy <==\n%s' \
 		"$(cat "$FIX/expected/torch-f32_basic.txt")" "$(cat "$FIX/expected/torch-bool_basic.txt")")"
+	run bash -c "tshow a.npy - <b.npy"
+	assert_output "$(printf '==> a.npy <==\n%s\n\n==> standard input <==\n%s' \
+		"$(cat "$FIX/expected/torch-f32_basic.txt")" "$(cat "$FIX/expected/torch-bool_basic.txt")")"
 }
 
 @test "one file prints no header, exactly repr and a newline" {
@@ -142,8 +145,16 @@ print(repr(np.asarray(a)))' >want.txt
 }
 
 @test "a reader that goes away stops tshow quietly" {
-	run bash -c "tshow --full '$FIX/inputs/f32_1001.npy' '$FIX/inputs/f64_2000.npy' | head -c 10 >/dev/null; echo \${PIPESTATUS[0]}"
-	[ "$output" = 0 ] || [ "$output" = 141 ]
+	local f
+	for f in f32_1001 i64_0d; do
+		run bash -c "tshow --full '$FIX/inputs/$f.npy' '$FIX/inputs/f64_2000.npy' 2>err.txt | head -c 10 >/dev/null
+			echo \${PIPESTATUS[0]}"
+		[ "$output" = 0 ] || [ "$output" = 141 ]
+		[ ! -s err.txt ] || { cat err.txt; return 1; }
+		run bash -c "tshow '$FIX/inputs/$f.npy' 2>err.txt | true; echo \${PIPESTATUS[0]}"
+		[ "$output" = 0 ] || [ "$output" = 141 ]
+		[ ! -s err.txt ] || { cat err.txt; return 1; }
+	done
 }
 
 # ---------------------------------------------------------------- errors

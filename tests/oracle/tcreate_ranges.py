@@ -3,6 +3,7 @@ torch.linspace bit for bit, over fixed cases and random ones drawn with a fixed 
 
 usage: tcreate_ranges.py [N_RANDOM]    (tcreate is found on PATH)
 Prints one line per mismatch and exits 1 if there was any."""
+import math
 import random
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import torch
 torch.set_num_threads(1)  # one kernel piece: the layout tcreate reproduces
 
 DTYPES = {
+    "bool": torch.bool,
     "f32": torch.float32, "f64": torch.float64, "f16": torch.float16, "bf16": torch.bfloat16,
     "i64": torch.int64, "i32": torch.int32, "i16": torch.int16, "i8": torch.int8, "u8": torch.uint8,
     "c64": torch.complex64, "c128": torch.complex128,
@@ -20,9 +22,10 @@ DTYPES = {
 
 
 def tcreate(args):
+    """(stdout, None) on success, (None, (status, stderr)) on failure."""
     out = subprocess.run(["tcreate"] + args, capture_output=True)
     if out.returncode != 0:
-        return None, out.stderr.decode().strip()
+        return None, (out.returncode, out.stderr.decode())
     return out.stdout, None
 
 
@@ -50,9 +53,9 @@ def check(args, make):
     try:
         expected = make()
     except RuntimeError as e:
-        if data is not None:
+        if data is not None or err[0] != 2 or err[1].count("\n") != 1:
             failures += 1
-            print(f"tcreate {' '.join(args)}: succeeded where torch fails ({e})")
+            print(f"tcreate {' '.join(args)}: {err!r}, expected status 2 and one line as torch fails ({e})")
         return
     if data is None:
         failures += 1
@@ -103,6 +106,20 @@ def main():
         arange_case(-3.7, 100.0, 0.77, dname)
         arange_case(5.0, -5.0, -0.37, dname)
         arange_case(0.0, 100.0, 1.0 / 3.0, dname)
+    # What torch refuses: a zero step, a step of the wrong sign, infinite bounds, bool or
+    # complex dtypes, a negative number of steps.
+    for a in ((0, 10, 0), (0, 10, -1), (10, 0, 1), (0.0, math.inf, 1.0), (0, 2.5, 0.5)):
+        for dname in (None, "i64", "f32", "bool", "c64"):
+            arange_case(*a, dname)
+    for dname in ("bool", "i32"):
+        linspace_case(0, 1, 5, dname)
+    linspace_case(0, 1, -1)
+    linspace_case(0, 1e39, 3)
+    # Long ones: many vector blocks, beyond torch's 32768-element grain.
+    arange_case(0.0, 40000.0, 0.37)
+    arange_case(-1.5, 30000.0, 1.25, "f64")
+    linspace_case(-1.0, 1.0, 100000)
+    linspace_case(0.0, 3.0, 50001, "f64")
     for dname in (None, "f64", "f16", "i64", "i32", "i16", "i8", "u8", "c64", "c128"):
         for n in (0, 1, 2, 3, 5, 16, 17, 33, 100):
             linspace_case(0, 10, n, dname)

@@ -1,5 +1,6 @@
 /* tool.c: a tool's name, its one-line messages and exit statuses, and the signal
  * set-up every tool shares. */
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -84,7 +85,10 @@ _Noreturn void tool_version(void)
 
 void tool_finish_stdout(void)
 {
+	errno = 0;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (errno == EPIPE)
+			_exit(0); /* the reader went away: stop quietly */
 		fprintf(stderr, "%s: stdout: write failed\n", tool_name);
 		exit(1);
 	}

@@ -368,8 +368,9 @@ tnsr_dtype literal_default_dtype(lit_kind kind)
 
 /* ---------------------------------------------------------------- conversion */
 
-/* The shortest "%.*g" that reads back as X, as Python's repr. */
-static void format_double(double x, char *buf, size_t size)
+/* The shortest "%.*g" that reads back as X, as Python's repr (which writes "2.0" for a
+ * float and "2" for a part of a complex: POINT says which). */
+static void format_double(double x, bool point, char *buf, size_t size)
 {
 	if (isnan(x) || isinf(x)) {
 		snprintf(buf, size, "%s", isnan(x) ? "nan" : x > 0 ? "inf" : "-inf");
@@ -380,7 +381,7 @@ static void format_double(double x, char *buf, size_t size)
 		if (strtod(buf, NULL) == x)
 			break;
 	}
-	if (!strpbrk(buf, ".en") && strlen(buf) + 2 < size)
+	if (point && !strpbrk(buf, ".en") && strlen(buf) + 2 < size)
 		strcat(buf, ".0");
 }
 
@@ -390,11 +391,14 @@ char *literal_format(const lit_value *v, char *buf, size_t size)
 	switch (v->kind) {
 	case LIT_BOOL: snprintf(buf, size, "%s", v->i ? "True" : "False"); break;
 	case LIT_INT: snprintf(buf, size, "%lld", (long long)v->i); break;
-	case LIT_FLOAT: format_double(v->re, buf, size); break;
+	case LIT_FLOAT: format_double(v->re, true, buf, size); break;
 	case LIT_COMPLEX:
-		format_double(v->re, re, sizeof re);
-		format_double(fabs(v->im), im, sizeof im);
-		snprintf(buf, size, "(%s%s%sj)", re, signbit(v->im) ? "-" : "+", im);
+		format_double(v->re, false, re, sizeof re);
+		format_double(fabs(v->im), false, im, sizeof im);
+		if (v->re == 0 && !signbit(v->re))
+			snprintf(buf, size, "%s%sj", signbit(v->im) ? "-" : "", im); /* 2j, -2j */
+		else
+			snprintf(buf, size, "(%s%s%sj)", re, signbit(v->im) ? "-" : "+", im);
 		break;
 	}
 	return buf;
@@ -502,8 +506,10 @@ tnsr_status literal_store(tnsr_dtype d, void *dst, const lit_value *v, lit_mode 
 	char buf[96], expected[96];
 	tnsr_kind kind = tnsr_dtype_get(d)->kind;
 	if (kind == TNSR_KIND_BOOL) {
-		bool nz = v->kind <= LIT_INT ? v->i != 0 : v->re != 0 || (v->kind == LIT_COMPLEX && v->im != 0);
-		*(uint8_t *)dst = nz || isnan(v->re);
+		/* "!= 0"; a Scalar (torch.full) drops the imaginary part first, a list item does not. */
+		bool nz = v->kind <= LIT_INT ? v->i != 0
+					     : v->re != 0 || (v->kind == LIT_COMPLEX && mode == LIT_AS_TENSOR && v->im != 0);
+		*(uint8_t *)dst = nz;
 		return TNSR_OK;
 	}
 	if (v->kind == LIT_COMPLEX && kind != TNSR_KIND_COMPLEX) {

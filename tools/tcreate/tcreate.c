@@ -321,7 +321,7 @@ static void run_plan(const request *r, tnsr_dtype dtype, int ndim, const int64_t
 	tnsr_status st = plan_fill(&probe, scratch);
 	tnsr_tensor_free(scratch);
 	if (st)
-		die_usage(r->gen_name, st);
+		die_usage(NULL, st); /* "uniform: ...", "randint: ...": the library names the draw */
 	if (streams_as_npy(&r->out, dtype)) {
 		if ((st = stream_npy(r->out.path, dtype, ndim, shape, f)))
 			tool_die(st);
@@ -386,6 +386,10 @@ static void gen_random(const request *r)
 		if (!r->mod[OPT_RANGE])
 			tool_usage_error("--randint needs --range LO,HI (or --range HI for [0,HI))");
 		int n = parse_numbers("--range", r->mod[OPT_RANGE], v, 1, 2, "LO,HI or HI, integers");
+		for (int i = 0; i < n; i++)
+			if (v[i].kind != LIT_INT)
+				tool_usage_error("--range: '%s' is not LO,HI or HI of integers (torch.randint takes ints)",
+						 r->mod[OPT_RANGE]);
 		f.kind = FILL_RANDINT;
 		f.lo = n == 2 ? scalar_to_i64("--range", &v[0]) : 0;
 		f.hi = scalar_to_i64("--range", &v[n - 1]);

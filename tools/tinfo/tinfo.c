@@ -187,7 +187,7 @@ int main(int argc, char **argv)
 		case OPT_JSON: json = true; break;
 		case OPT_STATS: stats = true; break;
 		case OPT_VERIFY: verify = true; break;
-		case OPT_HELP: fputs(usage, stdout); tool_finish_stdout(); return 0;
+		case OPT_HELP: free(files); fputs(usage, stdout); tool_finish_stdout(); return 0;
 		case OPT_VERSION: tool_version();
 		}
 	}

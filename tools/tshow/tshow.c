@@ -1,6 +1,7 @@
 /* tshow: print tensors as repr() does in PyTorch (the default) or NumPy, with the same
  * summarization, precision, notation and line wrapping.  Only the elements shown are
  * read, so a summary of a mapped 50 GB file is instant. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@ static const char usage[] =
 	"\n"
 	"  --style S       torch (default): tensor([1.5000, 2.0000]);\n"
 	"                  numpy: array([1.5, 2. ], dtype=float32)\n"
-	"  --precision P   digits after the point, 0..100 (torch 4, numpy 8: at most)\n"
+	"  --precision P   digits after the point, 0..100 (default 4; numpy: at most 8)\n"
 	"  --threshold N   summarize with '...' above N elements (default 1000)\n"
 	"  --edgeitems N   items kept at each end of a summarized dim, >= 1 (default 3)\n"
 	"  --linewidth W   characters per line, >= 1 (torch 80, numpy 75)\n"
@@ -24,16 +25,17 @@ static const char usage[] =
 	"  -h, --help      show this help;  --version  show the version\n"
 	"\n"
 	"The options are those of torch.set_printoptions and np.set_printoptions.\n"
-	"With several FILEs, each repr is preceded by a line '==> FILE <==' (as head(1)\n"
-	"does) and files are separated by a blank line.  A container holding several\n"
-	"tensors prints each as 'NAME: repr'.  Dtypes NumPy lacks print as their PyTorch\n"
-	"names (dtype=bfloat16); unsigned 16-64 bit ints print with dtype=torch.uint16 etc.\n"
+	"With several FILEs, each repr follows a line '==> FILE <==' (as in head(1);\n"
+	"'-' shows as 'standard input') and a blank line separates files.  An input\n"
+	"holding several tensors prints each ('NAME: repr' for named members).  Dtypes\n"
+	"a library lacks print with the other's name: dtype=bfloat16 (numpy style),\n"
+	"dtype=torch.uint16, torch.uint32, torch.uint64 (torch style).\n"
 	"\n"
 	"Examples:\n"
 	"  tshow x.npy\n"
 	"  tcreate --randn 3x4 | tshow --style numpy\n"
 	"  tshow --precision 2 --linewidth 120 weights.npy\n"
-	"  tshow --full --threshold 0 big.npy | less\n"
+	"  tshow --full big.npy | less\n"
 	"  tshow a.npy b.npy data.npz\n"
 	"\n"
 	"Exit status: 0 success, 1 a file could not be read (the others are still\n"
@@ -170,9 +172,11 @@ int main(int argc, char **argv)
 	bool ok = true;
 	for (int i = 0; i < nfiles; i++) {
 		if (nfiles > 1)
-			printf("%s==> %s <==\n", i ? "\n" : "", files[i]);
+			printf("%s==> %s <==\n", i ? "\n" : "", strcmp(files[i], "-") ? files[i] : "standard input");
 		ok &= show(files[i], &po);
-		fflush(stdout);
+		/* A reader that went away stops us quietly, as it would inside tnsr_repr. */
+		if (fflush(stdout) != 0 && errno == EPIPE)
+			tool_die(tnsr_error(TNSR_E_PIPE, "stdout: reader went away"));
 	}
 	free(files);
 	tool_finish_stdout();
