@@ -19,7 +19,7 @@ LDFLAGS += $(SANITIZE)
 
 LIB_SRC   := $(wildcard libtnsr/*.c libtnsr/cpu/*.c formats/*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
-TOOLS     := tcreate tinfo tshow
+TOOLS     := tcreate tinfo tshow tops
 COMMON_SRC := $(wildcard tools/common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
 TOOL_BINS := $(TOOLS:%=$(BUILD)/bin/%)

@@ -323,10 +323,24 @@ static tnsr_status npy_write(tnsr_sink *sink, const tnsr_tensor *t)
 	return st && st != TNSR_E_PIPE ? tnsr_error_prefix(st, tnsr_sink_name(sink)) : st;
 }
 
+/* The header of a C-order tensor whose data the caller streams after it. */
+static tnsr_status npy_write_header(tnsr_sink *sink, tnsr_dtype dtype, int ndim, const int64_t *shape)
+{
+	char *header;
+	size_t hlen;
+	tnsr_status st = tnsr_npy_format_header(dtype, ndim, shape, false, &header, &hlen);
+	if (st)
+		return tnsr_error_prefix(st, tnsr_sink_name(sink));
+	st = tnsr_sink_write(sink, header, hlen);
+	free(header);
+	return st;
+}
+
 const tnsr_codec tnsr_codec_npy = {
 	.name = "npy",
 	.extension = ".npy",
 	.probe = npy_probe,
 	.next = npy_next,
 	.write = npy_write,
+	.write_header = npy_write_header,
 };

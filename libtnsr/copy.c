@@ -4,8 +4,7 @@
 
 #include "iter.h"
 
-/* Gathers N elements of SIZE bytes from a strided run into a packed buffer. */
-static void gather(char *dst, const char *src, int64_t step, int64_t n, size_t size)
+void tnsr_gather_run(char *dst, const char *src, int64_t step, int64_t n, size_t size)
 {
 	switch (size) { /* fixed sizes let the compiler emit single moves */
 	case 1: for (int64_t i = 0; i < n; i++) memcpy(dst + i, src + i * step, 1); break;
@@ -16,7 +15,7 @@ static void gather(char *dst, const char *src, int64_t step, int64_t n, size_t s
 	}
 }
 
-static void scatter(char *dst, int64_t step, const char *src, int64_t n, size_t size)
+void tnsr_scatter_run(char *dst, int64_t step, const char *src, int64_t n, size_t size)
 {
 	switch (size) {
 	case 1: for (int64_t i = 0; i < n; i++) memcpy(dst + i * step, src + i, 1); break;
@@ -59,7 +58,7 @@ tnsr_status tnsr_tensor_copy_into(tnsr_tensor *dst, const tnsr_tensor *src)
 			const char *s = p[1] + i * step[1];
 			char *d = p[0] + i * step[0];
 			if (!spacked) {
-				gather(sbuf, s, step[1], m, ssize);
+				tnsr_gather_run(sbuf, s, step[1], m, ssize);
 				s = sbuf;
 			}
 			char *target = dpacked ? d : dbuf;
@@ -68,7 +67,7 @@ tnsr_status tnsr_tensor_copy_into(tnsr_tensor *dst, const tnsr_tensor *src)
 			else
 				tnsr_convert(dst->dtype, target, src->dtype, s, (size_t)m);
 			if (!dpacked)
-				scatter(d, step[0], dbuf, m, dsize);
+				tnsr_scatter_run(d, step[0], dbuf, m, dsize);
 		}
 	}
 	return TNSR_OK;

@@ -26,4 +26,7 @@ tnsr_storage *tnsr_storage_from_map(void *base, size_t len, void *data, size_t n
 static inline bool mul_overflows(size_t a, size_t b, size_t *out) { return __builtin_mul_overflow(a, b, out); }
 static inline bool add_overflows(size_t a, size_t b, size_t *out) { return __builtin_add_overflow(a, b, out); }
 
+/* The member that the last tnsr_reader_next described. */
+const tnsr_member_info *tnsr_reader_current(const tnsr_reader *r);
+
 #endif

@@ -1,5 +1,6 @@
 /* io.c: the one-call conveniences: load the tensor of a path, save a tensor to a
  * path or stdout in the format its extension names. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "codec.h"
@@ -20,8 +21,7 @@ tnsr_status tnsr_load(const char *path, tnsr_tensor **out)
 	return st;
 }
 
-/* The codec for FORMAT, or for PATH's extension; .npy for standard output. */
-static tnsr_status pick_codec(const char *path, const char *format, const tnsr_codec **out)
+tnsr_status tnsr_codec_pick(const char *path, const char *format, const tnsr_codec **out)
 {
 	const char *want = format;
 	if (!want) {
@@ -44,7 +44,7 @@ static tnsr_status pick_codec(const char *path, const char *format, const tnsr_c
 tnsr_status tnsr_write(tnsr_sink *sink, const char *format, const tnsr_tensor *t)
 {
 	const tnsr_codec *codec;
-	tnsr_status st = pick_codec(NULL, format, &codec);
+	tnsr_status st = tnsr_codec_pick(NULL, format, &codec);
 	return st ? st : codec->write(sink, t);
 }
 
@@ -52,7 +52,7 @@ tnsr_status tnsr_save(const char *path, const char *format, const tnsr_tensor *t
 {
 	const tnsr_codec *codec;
 	tnsr_sink *sink;
-	tnsr_status st = pick_codec(path, format, &codec);
+	tnsr_status st = tnsr_codec_pick(path, format, &codec);
 	if (st || (st = tnsr_sink_open(path, &sink)))
 		return st;
 	if ((st = codec->write(sink, t))) {
@@ -60,4 +60,52 @@ tnsr_status tnsr_save(const char *path, const char *format, const tnsr_tensor *t
 		return st;
 	}
 	return tnsr_sink_commit(sink);
+}
+
+struct tnsr_writer {
+	tnsr_sink *sink;
+	uint64_t expected, written;
+};
+
+tnsr_status tnsr_writer_begin(tnsr_sink *sink, const char *format, tnsr_dtype dtype, int ndim,
+			      const int64_t *shape, tnsr_writer **out)
+{
+	const tnsr_codec *codec;
+	size_t nbytes;
+	tnsr_status st = tnsr_codec_pick(tnsr_sink_is_stream(sink) ? NULL : tnsr_sink_name(sink), format, &codec);
+	if (st || (st = tnsr_shape_size(ndim, shape, tnsr_dtype_size(dtype), NULL, &nbytes)))
+		return st;
+	if (!codec->write_header)
+		return tnsr_error(TNSR_E_UNSUPPORTED, "%s: the %s format cannot be written as a stream",
+				  tnsr_sink_name(sink), codec->name);
+	tnsr_writer *w = calloc(1, sizeof *w);
+	if (!w)
+		return tnsr_error(TNSR_E_NOMEM, "out of memory");
+	if ((st = codec->write_header(sink, dtype, ndim, shape))) {
+		free(w);
+		return st;
+	}
+	*w = (tnsr_writer){sink, nbytes, 0};
+	*out = w;
+	return TNSR_OK;
+}
+
+tnsr_status tnsr_writer_data(tnsr_writer *w, const void *data, size_t nbytes)
+{
+	if (nbytes > w->expected - w->written)
+		return tnsr_error(TNSR_E_VALUE, "%s: %llu bytes of data, more than the %llu the header promised",
+				  tnsr_sink_name(w->sink), (unsigned long long)(w->written + nbytes),
+				  (unsigned long long)w->expected);
+	w->written += nbytes;
+	return tnsr_sink_write(w->sink, data, nbytes);
+}
+
+tnsr_status tnsr_writer_end(tnsr_writer *w)
+{
+	tnsr_status st = TNSR_OK;
+	if (w->written != w->expected)
+		st = tnsr_error(TNSR_E_VALUE, "%s: %llu bytes of data written, the header promised %llu",
+				tnsr_sink_name(w->sink), (unsigned long long)w->written, (unsigned long long)w->expected);
+	free(w);
+	return st;
 }

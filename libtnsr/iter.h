@@ -24,4 +24,9 @@ void tnsr_iter_init(tnsr_iter *it, int nops, int ndim, const int64_t *shape, cha
 /* The next inner run: pointers PTR[k], byte strides STEP[k], length *N.  False when done. */
 bool tnsr_iter_next(tnsr_iter *it, char **ptr, int64_t *step, int64_t *n);
 
+/* Packs N elements of SIZE bytes found every STEP bytes from SRC into DST (gather), or
+ * spreads packed SRC out to every STEP bytes of DST (scatter). */
+void tnsr_gather_run(char *dst, const char *src, int64_t step, int64_t n, size_t size);
+void tnsr_scatter_run(char *dst, int64_t step, const char *src, int64_t n, size_t size);
+
 #endif

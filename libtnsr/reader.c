@@ -83,6 +83,7 @@ void tnsr_reader_close(tnsr_reader *r)
 }
 
 const char *tnsr_reader_name(const tnsr_reader *r) { return tnsr_source_name(r->src); }
+const tnsr_member_info *tnsr_reader_current(const tnsr_reader *r) { return &r->info; }
 
 /* Says why the current member's data cannot be viewed in place, if it cannot. */
 static void decide_mappable(tnsr_reader *r, tnsr_member_info *info)

@@ -225,3 +225,38 @@ bool tnsr_source_at_end(tnsr_source *s)
 		return s->pos >= s->size;
 	return fill(s, 1) != TNSR_OK || s->tail == s->head;
 }
+
+tnsr_status tnsr_map_writable(const char *path, const tnsr_member_info *info, tnsr_tensor **out)
+{
+	const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
+	if (info->offset < 0)
+		return tnsr_error(TNSR_E_VALUE, "%s: cannot write in place: input is a stream (expected a file)", name);
+	if (!info->mappable)
+		return tnsr_error(TNSR_E_VALUE, "%s: cannot write in place: %s", name, info->why_not_mappable);
+	if (info->fortran_order && info->ndim > 1)
+		return tnsr_error(TNSR_E_VALUE, "%s: cannot write in place: data is in Fortran order", name);
+	/* Reopen for writing: for stdin, the file it is redirected from. */
+	int fd = open(strcmp(path, "-") == 0 ? "/proc/self/fd/0" : path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return tnsr_error(TNSR_E_IO, "%s: cannot open for writing: %s", name, strerror(errno));
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t start = (uint64_t)info->offset & ~(uint64_t)(page - 1), len = (uint64_t)info->offset + info->nbytes - start;
+	tnsr_storage *s = NULL;
+	if (info->nbytes) {
+		void *base = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)start);
+		if (base == MAP_FAILED) {
+			close(fd);
+			return tnsr_error(TNSR_E_IO, "%s: cannot map for writing: %s", name, strerror(errno));
+		}
+		s = tnsr_storage_from_map(base, (size_t)len, (char *)base + (info->offset - (int64_t)start),
+					  (size_t)info->nbytes);
+	} else {
+		s = tnsr_storage_alloc(0);
+	}
+	close(fd);
+	if (!s)
+		return TNSR_E_NOMEM;
+	*out = tnsr_tensor_over(s, info->dtype, info->ndim, info->shape, NULL, 0);
+	tnsr_storage_release(s);
+	return *out ? TNSR_OK : TNSR_E_NOMEM;
+}

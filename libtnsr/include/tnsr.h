@@ -307,6 +307,11 @@ tnsr_status tnsr_reader_read_data(tnsr_reader *r, void *buf, size_t n, size_t *g
 void tnsr_reader_close(tnsr_reader *r);
 const char *tnsr_reader_name(const tnsr_reader *r);
 
+/* A tensor over member INFO of the file PATH ("-": the file standard input is redirected
+ * from) through a writable shared mapping: what is stored in it reaches the file, as with
+ * np.load(mmap_mode='r+').  The member must be mappable (native order, aligned) and in C
+ * order; TNSR_E_VALUE saying why not otherwise. */
+tnsr_status tnsr_map_writable(const char *path, const tnsr_member_info *info, tnsr_tensor **out);
 /* Loads the only (first) tensor of PATH. */
 tnsr_status tnsr_load(const char *path, tnsr_tensor **out);
 /* Writes T to PATH (NULL or "-": stdout) in FORMAT (NULL: from the extension of PATH,
@@ -314,6 +319,16 @@ tnsr_status tnsr_load(const char *path, tnsr_tensor **out);
 tnsr_status tnsr_save(const char *path, const char *format, const tnsr_tensor *t);
 /* Writes T to an open sink in FORMAT ("npy", ...). */
 tnsr_status tnsr_write(tnsr_sink *sink, const char *format, const tnsr_tensor *t);
+
+/* Streaming writes: the header of a C-order DTYPE tensor of SHAPE in FORMAT (NULL: from
+ * the sink's name, .npy for stdout), then its little-endian data in any number of
+ * pieces; end checks that exactly the promised bytes came and frees W (commit the sink
+ * after).  For results computed chunk by chunk, in bounded memory. */
+typedef struct tnsr_writer tnsr_writer;
+tnsr_status tnsr_writer_begin(tnsr_sink *sink, const char *format, tnsr_dtype dtype, int ndim,
+			      const int64_t *shape, tnsr_writer **out);
+tnsr_status tnsr_writer_data(tnsr_writer *w, const void *data, size_t nbytes);
+tnsr_status tnsr_writer_end(tnsr_writer *w);
 
 /* .npy specifics, for tests and other codecs (.npz members). */
 /* Parses the header dict text (after the length field) of a version-VERSION file into
@@ -425,6 +440,36 @@ const char *tnsr_op_group_name(tnsr_op_group group);
 /* Runs OP on N inputs after checking their number; the message starts with the op's name. */
 tnsr_status tnsr_op_apply(const tnsr_op *op, tnsr_tensor *const *in, int n, const tnsr_op_args *args,
 			  tnsr_tensor **out);
+
+/* ---------------------------------------------------------------- evaluation */
+
+/* One op of a chain ("tops OP ... then OP ...").  The running value (the chain's input,
+ * then each step's result) is operand RUNNING; OPERANDS holds all NIN operands, with
+ * NULL at RUNNING.  The tensors are borrowed. */
+typedef struct tnsr_step {
+	const tnsr_op *op;
+	tnsr_op_args args;
+	int nin;
+	int running;
+	tnsr_tensor **operands;
+} tnsr_step;
+
+/* Where a chain's result goes: written to SINK in FORMAT (NULL: by the sink's name), or
+ * into the existing tensor INTO (same shape and dtype: an in-place update), or returned
+ * in *RESULT.  Exactly one of the three. */
+typedef struct tnsr_chain_output {
+	tnsr_sink *sink;
+	const char *format;
+	tnsr_tensor *into;
+	tnsr_tensor **result;
+} tnsr_chain_output;
+
+/* Runs STEPS over the current member of INPUT (or over INPUT_TENSOR when INPUT is NULL).
+ * Runs of elementwise steps, and a reduction ending them, go chunk by chunk in one pass:
+ * a pipe or a mapped file of any size is processed in bounded memory, and written out
+ * as it is computed when the run ends the chain.  Other ops see whole tensors. */
+tnsr_status tnsr_chain_run(const tnsr_step *steps, int n, tnsr_reader *input, tnsr_tensor *input_tensor,
+			   const tnsr_chain_output *out);
 
 /* ---------------------------------------------------------------- printing */
 

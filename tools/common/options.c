@@ -117,10 +117,17 @@ int tool_parse_doubles(const char *what, const char *text, double *out, int n_mi
 	if (strlen(text) >= sizeof buf)
 		tool_usage_error("%s: '%s' is too long", what, text);
 	strcpy(buf, text);
-	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	/* Split by hand: strtok would let "0,,1" pass as "0,1". */
+	for (char *field = buf, *comma;; field = comma + 1) {
+		if ((comma = strchr(field, ',')))
+			*comma = 0;
 		if (n == n_max)
 			tool_usage_error("%s: '%s' has more than %d values", what, text, n_max);
-		out[n++] = tool_parse_double(what, tok);
+		if (!*field)
+			tool_usage_error("%s: '%s' has an empty value (expected numbers separated by commas)", what, text);
+		out[n++] = tool_parse_double(what, field);
+		if (!comma)
+			break;
 	}
 	if (n < n_min)
 		tool_usage_error("%s: '%s' has %d value%s (expected %d%s)", what, text, n, n == 1 ? "" : "s", n_min,
