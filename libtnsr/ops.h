@@ -40,12 +40,16 @@ typedef struct tnsr_ew_plan {
 	tnsr_ew_fn fn;
 } tnsr_ew_plan;
 
-/* An elementwise op's dtype rule and kernels.  The fields belong to cpu/elementwise*.c,
- * which may reshape them; the evaluator only calls tnsr_ew_plan_make. */
+/* An elementwise op's dtype rule and kernels.  The fields belong to cpu/elementwise.c
+ * (the rules are the EW_* enums of cpu/ew.h); the evaluator only calls tnsr_ew_plan_make. */
+struct tnsr_ew_kernel;
 struct tnsr_ew_desc {
 	const char *name;
 	int nin;
-	const void *impl;
+	unsigned char promote; /* how the compute dtype follows from torch.result_type */
+	unsigned char out;     /* the result dtype, from the compute dtype */
+	unsigned char flags;   /* refusals beyond "no kernel for the compute dtype" */
+	const struct tnsr_ew_kernel *real, *cplx; /* kernels indexed by compute dtype */
 };
 extern const struct tnsr_ew_desc tnsr_ew_descs[TNSR_EW_COUNT];
 
@@ -67,10 +71,11 @@ typedef enum tnsr_reduce_id {
 	TNSR_RED_COUNT
 } tnsr_reduce_id;
 
-/* A reduction's accumulator and finishing rule; the fields belong to cpu/reduce*.c. */
+/* A reduction: its name and id; the dtype rules and kernels live in cpu/reduce.c and
+ * cpu/reducers.c, keyed by the id. */
 struct tnsr_reduce_desc {
 	const char *name;
-	const void *impl;
+	tnsr_reduce_id id;
 };
 extern const struct tnsr_reduce_desc tnsr_reduce_descs[TNSR_RED_COUNT];
 

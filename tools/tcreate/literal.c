@@ -237,10 +237,10 @@ static tnsr_status parse_value(parser *ps, node *out, int depth)
 			out->items = items;
 			out->cap = cap;
 		}
-		tnsr_status st = parse_value(ps, &out->items[out->n], depth + 1);
+		/* counted before it is checked, so that a failed item's own lists are freed too */
+		tnsr_status st = parse_value(ps, &out->items[out->n++], depth + 1);
 		if (st)
 			return st;
-		out->n++;
 		skip_space(ps);
 		if (*ps->p == ',') {
 			ps->p++;
@@ -434,14 +434,18 @@ static double float_max(tnsr_dtype d)
 	}
 }
 
-/* Stores the low bytes of the two's-complement BITS as an integer of dtype D. */
+/* Stores the low bytes of the two's-complement BITS as an integer of dtype D.  DST need
+ * not be aligned (callers pass byte buffers). */
 static void put_int(tnsr_dtype d, void *dst, uint64_t bits)
 {
+	uint8_t b8 = (uint8_t)bits;
+	uint16_t b16 = (uint16_t)bits;
+	uint32_t b32 = (uint32_t)bits;
 	switch (tnsr_dtype_size(d)) {
-	case 1: *(uint8_t *)dst = (uint8_t)bits; break;
-	case 2: *(uint16_t *)dst = (uint16_t)bits; break;
-	case 4: *(uint32_t *)dst = (uint32_t)bits; break;
-	default: *(uint64_t *)dst = bits; break;
+	case 1: memcpy(dst, &b8, 1); break;
+	case 2: memcpy(dst, &b16, 2); break;
+	case 4: memcpy(dst, &b32, 4); break;
+	default: memcpy(dst, &bits, 8); break;
 	}
 }
 
@@ -449,11 +453,13 @@ static void put_int(tnsr_dtype d, void *dst, uint64_t bits)
  * PyTorch converts through float for f16 and bf16 (c10::Half(float)), so do we. */
 static void put_float(tnsr_dtype d, void *dst, double x)
 {
+	uint16_t h;
+	float f = (float)x;
 	switch (d) {
-	case TNSR_F16: *(uint16_t *)dst = tnsr_f16_from_f64((double)(float)x); break;
-	case TNSR_BF16: *(uint16_t *)dst = tnsr_bf16_from_f64((double)(float)x); break;
-	case TNSR_F32: case TNSR_C64: *(float *)dst = (float)x; break;
-	default: *(double *)dst = x; break;
+	case TNSR_F16: h = tnsr_f16_from_f64((double)f); memcpy(dst, &h, 2); break;
+	case TNSR_BF16: h = tnsr_bf16_from_f64((double)f); memcpy(dst, &h, 2); break;
+	case TNSR_F32: case TNSR_C64: memcpy(dst, &f, 4); break;
+	default: memcpy(dst, &x, 8); break;
 	}
 }
 
@@ -509,7 +515,7 @@ tnsr_status literal_store(tnsr_dtype d, void *dst, const lit_value *v, lit_mode 
 		/* "!= 0"; a Scalar (torch.full) drops the imaginary part first, a list item does not. */
 		bool nz = v->kind <= LIT_INT ? v->i != 0
 					     : v->re != 0 || (v->kind == LIT_COMPLEX && mode == LIT_AS_TENSOR && v->im != 0);
-		*(uint8_t *)dst = nz;
+		*(uint8_t *)dst = (uint8_t)nz;
 		return TNSR_OK;
 	}
 	if (v->kind == LIT_COMPLEX && kind != TNSR_KIND_COMPLEX) {

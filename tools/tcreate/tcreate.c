@@ -138,17 +138,18 @@ static uint64_t parse_seed(const char *text)
 	return text[0] == '-' ? 0 - (uint64_t)v : (uint64_t)v;
 }
 
-/* Splits "A,B,C" into at most MAX numbers, each read as Python reads it (int or float). */
+/* Splits "A,B,C" into at most MAX numbers, each read as Python reads it (int or float);
+ * an empty item ("1,,3") is an error. */
 static int parse_numbers(const char *what, const char *text, lit_value *out, int min, int max, const char *expected)
 {
-	char buf[512], *save = NULL;
+	char buf[512];
 	int n = 0;
 	if (strlen(text) >= sizeof buf)
 		tool_usage_error("%s: '%s' is too long", what, text);
 	strcpy(buf, text);
-	if (!*buf || buf[strlen(buf) - 1] == ',' || *buf == ',')
-		tool_usage_error("%s: '%s' is not %s", what, text, expected);
-	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	for (char *tok = buf, *comma;; tok = comma + 1) {
+		if ((comma = strchr(tok, ',')))
+			*comma = 0;
 		if (n == max)
 			tool_usage_error("%s: '%s' has more than %d values (expected %s)", what, text, max, expected);
 		tnsr_status st = literal_parse_number(what, tok, &out[n]);
@@ -157,6 +158,8 @@ static int parse_numbers(const char *what, const char *text, lit_value *out, int
 		if (out[n].kind == LIT_COMPLEX)
 			tool_usage_error("%s: '%s' is complex (expected %s)", what, tok, expected);
 		n++;
+		if (!comma)
+			break;
 	}
 	if (n < min)
 		tool_usage_error("%s: '%s' has %d value%s (expected %s)", what, text, n, n == 1 ? "" : "s", expected);
@@ -166,7 +169,7 @@ static int parse_numbers(const char *what, const char *text, lit_value *out, int
 /* Scalar::to<DTYPE>: V converted with PyTorch's overflow check, read back as a double. */
 static double scalar_to(const char *what, const lit_value *v, tnsr_dtype dtype)
 {
-	unsigned char elem[16];
+	_Alignas(16) unsigned char elem[16];
 	tnsr_status st = literal_store(dtype, elem, v, LIT_AS_FULL);
 	if (st)
 		die_usage(what, st);
@@ -229,7 +232,7 @@ typedef enum fill_kind { FILL_CONST, FILL_UNIFORM, FILL_NORMAL, FILL_RANDINT } f
 
 typedef struct fill_plan {
 	fill_kind kind;
-	unsigned char elem[16]; /* FILL_CONST: one element */
+	_Alignas(16) unsigned char elem[16]; /* FILL_CONST: one element */
 	double a, b;            /* uniform [a, b); normal mean a, std b */
 	int64_t lo, hi;         /* randint [lo, hi) */
 	tnsr_rng rng;
@@ -254,39 +257,25 @@ static tnsr_status plan_fill(fill_plan *f, tnsr_tensor *t)
 	return TNSR_OK;
 }
 
-/* Whether the result goes out as .npy through a sink we can stream to: not a terminal,
- * and the format (--format, $TNSR_FORMAT for stdout, or the extension) is npy. */
-static bool streams_as_npy(const tool_output *out, tnsr_dtype dtype)
-{
-	if (dtype == TNSR_BF16 || (!out->path && isatty(1)))
-		return false; /* bf16: let the writer refuse it with its hint */
-	const char *format = out->format;
-	if (!format && !out->path) {
-		const char *env = getenv("TNSR_FORMAT");
-		format = env && *env ? env : NULL;
-	}
-	if (!format && out->path) {
-		const char *dot = strrchr(out->path, '.'), *slash = strrchr(out->path, '/');
-		format = dot && (!slash || dot > slash) ? dot : "npy";
-	}
-	return !format || strcmp(format, "npy") == 0 || strcmp(format, ".npy") == 0;
-}
-
 enum { CHUNK_BYTES = 1 << 20 };
 
-/* Writes the .npy header, then the plan's elements a chunk at a time: memory stays at
- * one chunk whatever the tensor's size. */
-static tnsr_status stream_npy(const char *path, tnsr_dtype dtype, int ndim, const int64_t *shape, fill_plan *f)
+/* Streams the plan to OUT in the format it names (--format, $TNSR_FORMAT for standard
+ * output, else the extension; .npy by default): the header, then the elements a chunk
+ * at a time, so memory stays at one chunk whatever the tensor's size.  TNSR_E_UNSUPPORTED,
+ * with nothing written, for a format that cannot be written as a stream. */
+static tnsr_status stream_plan(const tool_output *out, tnsr_dtype dtype, int ndim, const int64_t *shape, fill_plan *f)
 {
+	const char *format = out->format, *env = getenv("TNSR_FORMAT");
+	if (!format && !out->path && env && *env)
+		format = env;
 	int64_t numel;
-	size_t nbytes, size = tnsr_dtype_size(dtype);
-	char *header = NULL;
-	size_t hlen;
+	size_t size = tnsr_dtype_size(dtype);
 	tnsr_sink *sink = NULL;
+	tnsr_writer *w = NULL;
 	tnsr_tensor *chunk = NULL;
-	tnsr_status st = tnsr_shape_size(ndim, shape, size, &numel, &nbytes);
-	if (st || (st = tnsr_npy_format_header(dtype, ndim, shape, false, &header, &hlen)) ||
-	    (st = tnsr_sink_open(path, &sink)) || (st = tnsr_sink_write(sink, header, hlen)))
+	tnsr_status st = tnsr_shape_size(ndim, shape, size, &numel, NULL);
+	if (st || (st = tnsr_sink_open(out->path, &sink)) ||
+	    (st = tnsr_writer_begin(sink, format, dtype, ndim, shape, &w)))
 		goto done;
 	int64_t per = numel < (int64_t)(CHUNK_BYTES / size) ? numel : (int64_t)(CHUNK_BYTES / size);
 	if (numel && (st = tnsr_tensor_empty(dtype, 1, &per, &chunk)))
@@ -296,23 +285,33 @@ static tnsr_status stream_npy(const char *path, tnsr_dtype dtype, int ndim, cons
 		chunk->shape[0] = n; /* the last piece: a shorter view of the same buffer */
 		if ((f->kind != FILL_CONST || done == 0) && (st = plan_fill(f, chunk)))
 			goto done;
-		if ((st = tnsr_sink_write(sink, tnsr_tensor_data(chunk), (size_t)n * size)))
+		if ((st = tnsr_writer_data(w, tnsr_tensor_data(chunk), (size_t)n * size)))
 			goto done;
 		done += n;
 	}
-	st = tnsr_sink_commit(sink);
+	st = tnsr_writer_end(w);
+	w = NULL;
+	if (!st)
+		st = tnsr_sink_commit(sink);
 	sink = NULL;
 done:
-	if (st && st != TNSR_E_PIPE && sink)
+	if (w) {
+		/* ending an unfinished writer only frees it; keep the first failure's message */
+		char why[1024];
+		snprintf(why, sizeof why, "%s", tnsr_error_message());
+		tnsr_writer_end(w);
+		tnsr_error(st, "%s", why);
+	}
+	if (st && st != TNSR_E_PIPE && st != TNSR_E_UNSUPPORTED && sink)
 		tnsr_error_prefix(st, tnsr_sink_name(sink));
 	tnsr_sink_abort(sink);
 	tnsr_tensor_free(chunk);
-	free(header);
 	return st;
 }
 
 /* Runs a plan: validates its arguments on one scratch element (so that a bad --range
- * is a usage error before any output), then streams or fills the whole tensor. */
+ * is a usage error before any output), then streams the tensor, or fills it whole where
+ * it cannot stream (a terminal, a format written all at once). */
 static void run_plan(const request *r, tnsr_dtype dtype, int ndim, const int64_t *shape, fill_plan *f)
 {
 	int64_t one = 1;
@@ -322,10 +321,13 @@ static void run_plan(const request *r, tnsr_dtype dtype, int ndim, const int64_t
 	tnsr_tensor_free(scratch);
 	if (st)
 		die_usage(NULL, st); /* "uniform: ...", "randint: ...": the library names the draw */
-	if (streams_as_npy(&r->out, dtype)) {
-		if ((st = stream_npy(r->out.path, dtype, ndim, shape, f)))
-			tool_die(st);
-		return;
+	if (r->out.path || !isatty(1)) {
+		st = stream_plan(&r->out, dtype, ndim, shape, f);
+		if (st != TNSR_E_UNSUPPORTED) {
+			if (st)
+				tool_die(st);
+			return;
+		}
 	}
 	tnsr_tensor *t = new_tensor(dtype, ndim, shape);
 	if ((st = plan_fill(f, t)))
@@ -615,7 +617,7 @@ static tnsr_tensor *gen_eye(const request *r)
 	tnsr_status st = tnsr_tensor_zeros(dtype, 2, shape, &t);
 	if (st)
 		tool_die(st);
-	unsigned char one[16];
+	_Alignas(16) unsigned char one[16];
 	lit_value v = {.kind = LIT_INT, .i = 1};
 	literal_store(dtype, one, &v, LIT_AS_FULL);
 	size_t size = tnsr_dtype_size(dtype);

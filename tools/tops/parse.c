@@ -45,8 +45,8 @@ enum { NOPTIONS = sizeof table / sizeof *table };
 
 static int parse_dim(const char *op, const char *text)
 {
-	char what[64];
-	snprintf(what, sizeof what, "%s: dim", op);
+	char what[128];
+	snprintf(what, sizeof what, "%.64s: dim", op);
 	int64_t v = tool_parse_int(what, text);
 	if (v < -TNSR_MAX_DIMS || v >= TNSR_MAX_DIMS)
 		tool_usage_error("%s: dim %lld out of range (expected -%d..%d)", op, (long long)v, TNSR_MAX_DIMS,
