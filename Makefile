@@ -34,7 +34,7 @@ all: deps build-all
 build-all: $(BUILD)/libtnsr.a $(BUILD)/libtnsr.so $(TOOL_BINS) $(UNIT_BINS) $(HELPER_BINS)
 
 # Debian packages the build and the tests need; installed only when missing.
-DEPS_PKGS := gcc make libopenblas-dev zlib1g-dev bats time man-db python3-numpy python3-torch
+DEPS_PKGS := gcc make pkg-config libopenblas-dev zlib1g-dev bats time man-db python3-numpy python3-torch
 deps:
 	@./scripts/deps $(DEPS_PKGS)
 
