@@ -381,8 +381,10 @@ static tnsr_status run_segment(const tnsr_step *steps, int i, int nfuse, bool re
 	if (!st)
 		st = run_fused(&f, v, &to);
 	if (to.writer) {
-		tnsr_status end = tnsr_writer_end(to.writer);
-		st = st ? st : end;
+		if (st)
+			tnsr_writer_abort(to.writer);
+		else
+			st = tnsr_writer_end(to.writer);
 	}
 	if (to.reduce) {
 		if (st)

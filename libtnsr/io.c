@@ -109,3 +109,5 @@ tnsr_status tnsr_writer_end(tnsr_writer *w)
 	free(w);
 	return st;
 }
+
+void tnsr_writer_abort(tnsr_writer *w) { free(w); }

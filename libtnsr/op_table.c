@@ -106,7 +106,7 @@ const tnsr_op tnsr_ops[] = {
 	WHOLE("unsqueeze", NULL, TNSR_GROUP_SHAPE, 1, 1, TNSR_ATTR_DIM | TNSR_ATTR_ONE_DIM | TNSR_ATTR_DIM_REQUIRED,
 	      "A --dim D", "insert a dim of size 1 at D (torch.unsqueeze)", tnsr_run_unsqueeze),
 	WHOLE("transpose", NULL, TNSR_GROUP_SHAPE, 1, 1, TNSR_ATTR_DIMS, "A [D0 D1]",
-	      "swap two dims, by default the last two (torch.transpose)", tnsr_run_transpose),
+	      "swap two dims, by default the last two; 0-d and 1-d stay as they are (torch.transpose)", tnsr_run_transpose),
 	WHOLE("permute", NULL, TNSR_GROUP_SHAPE, 1, 1, TNSR_ATTR_DIMS, "A D...", "reorder all dims (torch.permute)",
 	      tnsr_run_permute),
 	WHOLE("expand", NULL, TNSR_GROUP_SHAPE, 1, 1, TNSR_ATTR_SHAPE, "A S",

@@ -35,7 +35,6 @@ tnsr_status tnsr_shape_parse(const char *text, bool allow_infer, int *ndim, int6
 		*ndim = 0;
 		return TNSR_OK;
 	}
-	bool inferred = false;
 	for (;;) {
 		while (isspace((unsigned char)*s))
 			s++;
@@ -49,11 +48,6 @@ tnsr_status tnsr_shape_parse(const char *text, bool allow_infer, int *ndim, int6
 		if (v < 0 && !(v == -1 && allow_infer))
 			return tnsr_error(TNSR_E_USAGE, "shape '%s': size %lld is negative (expected >= 0%s)", text, v,
 					  allow_infer ? ", or one -1" : "");
-		if (v == -1) {
-			if (inferred)
-				return tnsr_error(TNSR_E_USAGE, "shape '%s': only one size can be -1", text);
-			inferred = true;
-		}
 		if (n == TNSR_MAX_DIMS)
 			return tnsr_error(TNSR_E_USAGE, "shape '%s': more than %d dimensions", text, TNSR_MAX_DIMS);
 		shape[n++] = v;

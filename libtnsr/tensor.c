@@ -45,8 +45,9 @@ tnsr_tensor *tnsr_tensor_over(tnsr_storage *storage, tnsr_dtype dtype, int ndim,
 	}
 	t->dtype = dtype;
 	t->ndim = ndim;
-	memcpy(t->shape, shape, sizeof *shape * (size_t)ndim);
-	if (strides)
+	if (ndim > 0)
+		memcpy(t->shape, shape, sizeof *shape * (size_t)ndim);
+	if (strides && ndim > 0)
 		memcpy(t->strides, strides, sizeof *strides * (size_t)ndim);
 	else
 		tnsr_contiguous_strides(ndim, shape, t->strides);

@@ -49,6 +49,9 @@ tnsr_status tnsr_tensor_reshape(const tnsr_tensor *t, int ndim, const int64_t *s
 		shape[i] = shape_in[i];
 		if (shape[i] == -1 && infer < 0)
 			infer = i;
+		else if (shape[i] == -1)
+			return tnsr_error(TNSR_E_VALUE, "reshape: only one dimension can be inferred (-1 at dims %d and %d)",
+					  infer, i);
 		else if (shape[i] < 0)
 			return tnsr_error(TNSR_E_VALUE, "reshape: invalid size %lld at dim %d", (long long)shape[i], i);
 		else if (__builtin_mul_overflow(known, shape[i], &known))

@@ -218,7 +218,8 @@ tnsr_status tnsr_tensor_contiguous(const tnsr_tensor *t, tnsr_tensor **out);
 tnsr_status tnsr_tensor_cast(const tnsr_tensor *t, tnsr_dtype dtype, tnsr_tensor **out);
 
 /* Shapes as the tools write them: "64x784", "64,784", "()" or "scalar" for 0-d;
- * ALLOW_INFER lets one dim be -1.  TNSR_E_USAGE on anything else. */
+ * ALLOW_INFER lets sizes be -1 (reshape infers one, expand keeps any).  TNSR_E_USAGE
+ * on anything else. */
 tnsr_status tnsr_shape_parse(const char *text, bool allow_infer, int *ndim, int64_t *shape);
 /* "(64, 784)", "(3,)", "()" as Python prints a shape tuple.  Returns BUF. */
 char *tnsr_shape_format(int ndim, const int64_t *shape, char *buf, size_t size);
@@ -329,6 +330,8 @@ tnsr_status tnsr_writer_begin(tnsr_sink *sink, const char *format, tnsr_dtype dt
 			      const int64_t *shape, tnsr_writer **out);
 tnsr_status tnsr_writer_data(tnsr_writer *w, const void *data, size_t nbytes);
 tnsr_status tnsr_writer_end(tnsr_writer *w);
+/* Frees W after a failure (abort the sink too).  NULL is a no-op. */
+void tnsr_writer_abort(tnsr_writer *w);
 
 /* .npy specifics, for tests and other codecs (.npz members). */
 /* Parses the header dict text (after the length field) of a version-VERSION file into
@@ -344,12 +347,16 @@ tnsr_status tnsr_npy_format_header(tnsr_dtype dtype, int ndim, const int64_t *sh
 
 /* ---------------------------------------------------------------- type promotion */
 
-/* torch.promote_types(A, B). */
+/* torch.promote_types(A, B).  u16/u32/u64, which PyTorch 1.13 lacks, promote among
+ * integers as in NumPy (u16 + i8 -> i32, u64 + i64 -> f64) and to the floating dtype
+ * with floats, as every PyTorch integer does (u64 + f16 -> f16). */
 tnsr_dtype tnsr_promote_types(tnsr_dtype a, tnsr_dtype b);
 /* torch.result_type over N operands: tensors with dims outrank 0-d tensors, which outrank
  * wrapped scalars (t->wrapped), each class counting only when of a higher kind
  * (bool < integer < floating < complex): i64[3] + 2.5 -> f32, u8 + i8 -> i16,
- * f32[3] + f64 0-d -> f32, i32[3] + f64 0-d -> f64. */
+ * f32[3] + f64 0-d -> f32, i32[3] + f64 0-d -> f64.  A complex operand of a lower class
+ * keeps a floating result's width (f64[3] + 1j -> c128); f16 with complex gives c64
+ * (PyTorch's complex32, which tnsr lacks).  N == 0 gives f32. */
 tnsr_dtype tnsr_result_type(int n, const tnsr_tensor *const *operands);
 /* A 0-d wrapped-scalar tensor for a number literal: ints i64, floats f64, True/False
  * bool, complex c128 (PyTorch's wrapped number types). */

@@ -60,8 +60,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tview: unknown op %s\n", op);
 		return 2;
 	}
-	if (st || tnsr_save(argv[2], NULL, y))
+	if (st || tnsr_save(argv[2], NULL, y)) {
+		tnsr_tensor_free(y);
+		tnsr_tensor_free(x);
 		return fail();
+	}
 	printf("%s\n", y->storage == x->storage ? "view" : "copy");
 	tnsr_tensor_free(y);
 	tnsr_tensor_free(x);
