@@ -11,15 +11,26 @@ typedef struct tnsr_codec {
 	const char *extension; /* ".npy" */
 	/* Whether HEAD (the first up to 64 bytes of an input) starts a file of this format. */
 	bool (*probe)(const unsigned char *head, size_t n);
-	/* Parses the next member's header from SRC, leaving SRC at its first data byte, and
-	 * fills INFO (offset: the data's byte offset when SRC is mapped, else -1).  Returns
-	 * TNSR_END when SRC ends before the first byte of a further member. */
-	tnsr_status (*next)(tnsr_source *src, tnsr_member_info *info);
+	/* Describes the next member in INFO (offset: the byte offset of its stored data when
+	 * SRC is mapped, else -1) and leaves a stream at its first stored byte.  STATE is the
+	 * codec's own, per input: NULL at the first call, set by the codec if it needs one
+	 * (a container's index), freed by close.  TNSR_END when the input holds no further
+	 * member.  The reader clears INFO and sets mappable = true before the call; a codec
+	 * whose stored bytes are not the raw data (compressed) sets it false with a reason. */
+	tnsr_status (*next)(tnsr_source *src, void **state, tnsr_member_info *info);
+	/* Optional: the current member's decoded data, N bytes at most into BUF (*GOT 0 at
+	 * its end).  NULL when the stored bytes are the data (the reader reads them). */
+	tnsr_status (*read)(tnsr_source *src, void *state, void *buf, size_t n, size_t *got);
+	/* Optional: frees STATE. */
+	void (*close)(void *state);
 	/* Writes T (any strides, any dtype the format supports) to SINK. */
 	tnsr_status (*write)(tnsr_sink *sink, const tnsr_tensor *t);
 	/* Streaming writes: the header of a C-order tensor, its little-endian data to follow
 	 * as raw bytes (tnsr_writer in io.c counts them); NULL if the format cannot. */
 	tnsr_status (*write_header)(tnsr_sink *sink, tnsr_dtype dtype, int ndim, const int64_t *shape);
+	/* Optional: several named tensors as one container (NAMES unique). */
+	tnsr_status (*write_many)(tnsr_sink *sink, tnsr_tensor *const *tensors, const char *const *names, int n,
+				  const tnsr_write_options *options);
 } tnsr_codec;
 
 /* Every codec, NULL-terminated (formats/registry.c). */

@@ -141,7 +141,7 @@ static tnsr_status npy_next_unnamed(tnsr_source *src, tnsr_member_info *info)
 	return TNSR_OK;
 }
 
-static tnsr_status npy_next(tnsr_source *src, tnsr_member_info *info)
+static tnsr_status npy_next(tnsr_source *src, void **state, tnsr_member_info *info)
 {
 	/* The reader has cleared INFO and set what is its to decide (mappable). */
 	info->format = "npy";

@@ -111,3 +111,26 @@ tnsr_status tnsr_writer_end(tnsr_writer *w)
 }
 
 void tnsr_writer_abort(tnsr_writer *w) { free(w); }
+
+tnsr_status tnsr_save_many(const char *path, const char *format, tnsr_tensor *const *tensors,
+			   const char *const *names, int n, const tnsr_write_options *options)
+{
+	const tnsr_codec *codec;
+	tnsr_sink *sink;
+	tnsr_write_options defaults = {.compress = -1, .order = 'C'};
+	tnsr_status st = tnsr_codec_pick(path, format, &codec);
+	if (st)
+		return st;
+	if (!codec->write_many && n != 1)
+		return tnsr_error(TNSR_E_VALUE, "%s: the %s format holds one tensor, not %d (use a container: .npz, .tnsr)",
+				  path && strcmp(path, "-") ? path : "stdout", codec->name, n);
+	if ((st = tnsr_sink_open(path, &sink)))
+		return st;
+	st = codec->write_many ? codec->write_many(sink, tensors, names, n, options ? options : &defaults)
+			       : codec->write(sink, tensors[0]);
+	if (st) {
+		tnsr_sink_abort(sink);
+		return st;
+	}
+	return tnsr_sink_commit(sink);
+}

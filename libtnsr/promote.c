@@ -170,7 +170,8 @@ tnsr_status tnsr_broadcast_shapes(int ndim_a, const int64_t *shape_a, int ndim_b
 			char sa[TNSR_MAX_DIMS * 24], sb[TNSR_MAX_DIMS * 24];
 			return tnsr_error(TNSR_E_SHAPE, "shapes %s and %s cannot broadcast: %lld != %lld at dim -%d",
 					  tnsr_shape_format(ndim_a, shape_a, sa, sizeof sa),
-					  tnsr_shape_format(ndim_b, shape_b, sb, sizeof sb), (long long)a, (long long)b, k);
+					  tnsr_shape_format(ndim_b, shape_b, sb, sizeof sb), (long long)a, (long long)b,
+					  k);
 		}
 		result[n - k] = a == 1 ? b : a;
 	}

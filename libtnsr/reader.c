@@ -11,6 +11,7 @@
 struct tnsr_reader {
 	tnsr_source *src;
 	const tnsr_codec *codec;
+	void *state;         /* the codec's own */
 	tnsr_member_info info;
 	bool have_member;
 	int64_t members;     /* members described so far */
@@ -78,6 +79,8 @@ void tnsr_reader_close(tnsr_reader *r)
 {
 	if (!r)
 		return;
+	if (r->codec->close)
+		r->codec->close(r->state);
 	tnsr_source_close(r->src);
 	free(r);
 }
@@ -110,9 +113,24 @@ static void decide_mappable(tnsr_reader *r, tnsr_member_info *info)
 tnsr_status tnsr_reader_next(tnsr_reader *r, tnsr_member_info *info)
 {
 	tnsr_status st;
-	if (r->have_member && r->data_done < r->info.nbytes &&
-	    (st = tnsr_source_skip(r->src, r->info.nbytes - r->data_done)))
+	if (r->have_member && r->data_done < r->info.nbytes && !tnsr_source_is_mapped(r->src)) {
+		/* A stream moves on only by reading: past the raw bytes, or the codec's framing. */
+		if (!r->codec->read) {
+			if ((st = tnsr_source_skip(r->src, r->info.nbytes - r->data_done)))
+				return st;
+		} else {
+			char scratch[1 << 14];
+			size_t got;
+			do
+				st = tnsr_reader_read_data(r, scratch, sizeof scratch, &got);
+			while (!st && got);
+			if (st)
+				return st;
+		}
+	} else if (r->have_member && tnsr_source_is_mapped(r->src) && !r->codec->read &&
+		   (st = tnsr_source_seek(r->src, (uint64_t)r->info.offset + r->info.nbytes))) {
 		return st;
+	}
 	r->have_member = false;
 	/* Bytes after the last record that start no further record are ignored, as NumPy
 	 * ignores them after the array it reads. */
@@ -128,7 +146,7 @@ tnsr_status tnsr_reader_next(tnsr_reader *r, tnsr_member_info *info)
 	info->format = r->codec->name;
 	info->offset = -1;
 	info->mappable = true;
-	if ((st = r->codec->next(r->src, info)))
+	if ((st = r->codec->next(r->src, &r->state, info)))
 		return st;
 	if (tnsr_source_is_mapped(r->src)) {
 		uint64_t size = tnsr_source_size(r->src);
@@ -168,9 +186,21 @@ tnsr_status tnsr_reader_read_data(tnsr_reader *r, void *buf, size_t n, size_t *g
 	n -= n % itemsize;
 	if (n > left)
 		n = (size_t)left;
-	tnsr_status st = tnsr_source_read(r->src, buf, n, got);
-	if (st)
-		return st;
+	tnsr_status st;
+	if (r->codec->read) {
+		size_t done = 0;
+		for (size_t part = 1; done < n && part; done += part)
+			if ((st = r->codec->read(r->src, r->state, (char *)buf + done, n - done, &part)))
+				return st;
+		*got = done;
+	} else {
+		/* A mapped container's members lie anywhere: read from where this one's data is. */
+		if (tnsr_source_is_mapped(r->src) &&
+		    (st = tnsr_source_seek(r->src, (uint64_t)r->info.offset + r->data_done)))
+			return st;
+		if ((st = tnsr_source_read(r->src, buf, n, got)))
+			return st;
+	}
 	r->data_done += *got;
 	if (*got < n)
 		return tnsr_error(TNSR_E_FORMAT, "%s: truncated: data ends after %llu of %llu bytes",
@@ -191,11 +221,8 @@ tnsr_status tnsr_reader_load(tnsr_reader *r, tnsr_tensor **out)
 		return tnsr_error(TNSR_E_VALUE, "%s: member data already consumed", tnsr_source_name(r->src));
 	member_strides(info, strides);
 	if (info->mappable) {
-		if ((st = tnsr_source_map(r->src, (uint64_t)info->offset, info->nbytes, &storage)) ||
-		    (st = tnsr_source_skip(r->src, info->nbytes))) {
-			tnsr_storage_release(storage);
+		if ((st = tnsr_source_map(r->src, (uint64_t)info->offset, info->nbytes, &storage)))
 			return st;
-		}
 		r->data_done = info->nbytes;
 	} else {
 		if (!(storage = tnsr_storage_alloc((size_t)info->nbytes)))
@@ -209,4 +236,24 @@ tnsr_status tnsr_reader_load(tnsr_reader *r, tnsr_tensor **out)
 	*out = tnsr_tensor_over(storage, info->dtype, info->ndim, info->shape, strides, 0);
 	tnsr_storage_release(storage);
 	return *out ? TNSR_OK : TNSR_E_NOMEM;
+}
+
+tnsr_status tnsr_reader_find(tnsr_reader *r, const char *name, tnsr_member_info *info)
+{
+	char names[512] = "";
+	size_t used = 0;
+	tnsr_status st;
+	while (!(st = tnsr_reader_next(r, info))) {
+		size_t n = strlen(name);
+		if (strcmp(info->name, name) == 0 ||
+		    (strncmp(info->name, name, n) == 0 && strcmp(info->name + n, ".npy") == 0))
+			return TNSR_OK;
+		if (used < sizeof names - 1)
+			used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "",
+						 info->name[0] ? info->name : "(unnamed)");
+	}
+	if (st != TNSR_END)
+		return st;
+	return tnsr_error(TNSR_E_VALUE, "%s: no member '%s' (members: %s)", tnsr_source_name(r->src), name,
+			  used ? names : "none");
 }

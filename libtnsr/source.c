@@ -260,3 +260,15 @@ tnsr_status tnsr_map_writable(const char *path, const tnsr_member_info *info, tn
 	tnsr_storage_release(s);
 	return *out ? TNSR_OK : TNSR_E_NOMEM;
 }
+
+tnsr_status tnsr_source_seek(tnsr_source *s, uint64_t offset)
+{
+	if (!s->mapped)
+		return s->pos == offset ? TNSR_OK
+				       : tnsr_error(TNSR_E_UNSUPPORTED, "%s: a stream cannot seek", s->name);
+	if (offset > s->size)
+		return tnsr_error(TNSR_E_FORMAT, "%s: truncated: offset %llu is past the end (%llu bytes)", s->name,
+				  (unsigned long long)offset, (unsigned long long)s->size);
+	s->pos = offset;
+	return TNSR_OK;
+}

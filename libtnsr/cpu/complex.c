@@ -14,7 +14,15 @@ typedef struct { double re, im; } c128_t;
 #define EW_PART_c64 float
 #define EW_PART_c128 double
 
-static inline double complex z_of(double re, double im) { return CMPLX(re, im); }
+/* A complex from its parts, through its array-of-two representation (C11 6.2.5): x + y*I
+ * would turn an infinite part into NaNs. */
+static inline double complex z_of(double re, double im)
+{
+	double parts[2] = {re, im};
+	double complex z;
+	memcpy(&z, parts, sizeof z);
+	return z;
+}
 
 /* (a + bi) / (c + di) by Smith's algorithm, scaled by the larger part of the divisor so
  * that nothing overflows early; a zero divisor gives inf/NaN parts as the plain

@@ -139,7 +139,14 @@ static tnsr_status check_bound(const char *op, const char *which, double v, tnsr
 	}
 	if (fits)
 		return TNSR_OK;
-	return tnsr_error(TNSR_E_VALUE, "%s: --%s %.17g cannot be converted to %s without overflow", op, which, v,
+	char text[32]; /* an integer as one, else the shortest form that reads back as V */
+	if (v == floor(v) && fabs(v) < 1e16)
+		snprintf(text, sizeof text, "%.0f", v);
+	else
+		for (int digits = 1; digits <= 17; digits++)
+			if (snprintf(text, sizeof text, "%.*g", digits, v) > 0 && strtod(text, NULL) == v)
+				break;
+	return tnsr_error(TNSR_E_VALUE, "%s: --%s %s cannot be converted to %s without overflow", op, which, text,
 			  info->name);
 }
 

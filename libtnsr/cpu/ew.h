@@ -51,7 +51,7 @@ struct tnsr_ew_kernel {
 tnsr_status tnsr_ew_status(int code, const char *op);
 
 /* Hot loops get an AVX2 clone chosen at run time (no -march=native needed). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define EW_HOT __attribute__((target_clones("avx2", "default")))
 #else
 #define EW_HOT
@@ -62,11 +62,16 @@ tnsr_status tnsr_ew_status(int code, const char *op);
  * can prove), finish the remainder plainly, and say that no element depends on another
  * (ivdep: OUT may be an operand, element for element, but never overlaps one partially). */
 enum { EW_BLOCK = 64 };
+#if defined(__GNUC__) && !defined(__clang__) /* clang vectorizes with run-time alias checks */
+#define EW_IVDEP _Pragma("GCC ivdep")
+#else
+#define EW_IVDEP
+#endif
 #define EW_FOR(i, n, BODY)                                                                   \
 	do {                                                                                 \
 		int64_t i##_ = 0;                                                            \
 		for (; i##_ + EW_BLOCK <= (n); i##_ += EW_BLOCK)                             \
-			_Pragma("GCC ivdep") for (int i##k_ = 0; i##k_ < EW_BLOCK; i##k_++) { \
+			EW_IVDEP for (int i##k_ = 0; i##k_ < EW_BLOCK; i##k_++) { \
 				const int64_t i = i##_ + i##k_;                              \
 				BODY;                                                        \
 			}                                                                    \

@@ -167,10 +167,13 @@ typedef float vf_u __attribute__((vector_size(16), aligned(4), may_alias));
 
 /* ---------------------------------------------------------------- Kahan */
 
+/* S += V with Kahan's compensation C.  Once the sum is infinite or NaN the compensation
+ * is dropped (it would be inf - inf = NaN and poison a sum that is merely infinite). */
 RED_INLINE void kahan_add(double *s, double *c, double v)
 {
 	double y = v - *c, t = *s + y;
-	*c = (t - *s) - y;
+	double comp = (t - *s) - y;
+	*c = t - t == 0 ? comp : 0.0;
 	*s = t;
 }
 
@@ -180,7 +183,8 @@ RED_INLINE void kahan_add(double *s, double *c, double v)
 		vd sv_ = VLD(s + k);                                                             \
 		vd y_ = (V) - VLD(c + k);                                                        \
 		vd t_ = sv_ + y_;                                                                \
-		VST(c + k, (t_ - sv_) - y_);                                                     \
+		vd comp_ = (t_ - sv_) - y_;                                                      \
+		VST(c + k, VSEL((t_ - t_) == 0, comp_, (vd){0}));                                \
 		VST(s + k, t_);                                                                  \
 	} while (0)
 

@@ -628,6 +628,10 @@ tnsr_status tnsr_reduce_end(tnsr_reduce_state *st, tnsr_tensor **out)
 					fin[i] = st->post_std ? sqrt(fin[2 * i] + fin[2 * i + 1]) : fin[2 * i] + fin[2 * i + 1];
 			}
 		}
+		if (from == TNSR_F64 || from == TNSR_C128) /* one NaN, whatever order made it */
+			for (int64_t i = 0; i < (from == TNSR_C128 ? 2 * nres : nres); i++)
+				if (fin[i] != fin[i])
+					fin[i] = NAN;
 		tnsr_convert(st->result, dst + (size_t)first * rsize, from, fin, (size_t)nres);
 	}
 	free(fin);

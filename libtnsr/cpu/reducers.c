@@ -6,7 +6,10 @@
 
 /* ---------------------------------------------------------------- sum, mean */
 
-/* Fields: 0 the sum, 1 Kahan's compensation. */
+/* Fields: 0 the sum, 1 Kahan's compensation, 2 (rows) the plain f64 sum of the rows of
+ * the current group of ROW_GROUP, added into the sum when the group ends: Kahan's cost
+ * once per group, and the grouping depends only on row indices. */
+#define ROW_GROUP 32
 #define SUM_FLOAT(NAME, T)                                                                        \
 	RED_INLINE void NAME##_part(const T *restrict x, int64_t n, int p, red_slot *part,       \
 				    const red_params *pr)                                        \
@@ -27,8 +30,13 @@
 	RED_INLINE void NAME##_row(red_acc acc, int64_t o, const T *restrict x, int64_t n, int64_t red, \
 				   const red_params *pr)                                         \
 	{                                                                                        \
-		double *s = (double *)acc[0] + o, *c = (double *)acc[1] + o;                     \
-		FROW_LOOP(n, KAHAN_V(VLOAD_##T(x + k)), kahan_add(s + k, c + k, (double)x[k]));  \
+		double *g = (double *)acc[2] + o;                                                \
+		FROW_LOOP(n, VST(g + k, VLD(g + k) + VLOAD_##T(x + k)), g[k] += (double)x[k]);   \
+		if ((red + 1) % ROW_GROUP == 0) {                                                \
+			double *s = (double *)acc[0] + o, *c = (double *)acc[1] + o;             \
+			FROW_LOOP(n, KAHAN_V(VLD(g + k)), kahan_add(s + k, c + k, g[k]));        \
+			memset(g, 0, (size_t)n * sizeof *g);                                     \
+		}                                                                                \
 	}                                                                                        \
 	KERNEL_WRAPPERS(NAME, T)
 
@@ -48,11 +56,29 @@ void tnsr_red_sum_finish(red_acc acc, int64_t o, int64_t n, int64_t count, const
 		((double *)out)[i] = s[i] - c[i];
 }
 
+static void sum3_init(red_acc acc, int64_t o, int64_t n)
+{
+	tnsr_red_kahan_init(acc, o, n);
+	memset((double *)acc[2] + o, 0, (size_t)n * sizeof(double));
+}
+
+/* The sum, with a pending row group added. */
+static void sum3_finish(red_acc acc, int64_t o, int64_t n, int64_t count, const red_params *pr, void *out)
+{
+	const double *s = (const double *)acc[0] + o, *c = (const double *)acc[1] + o, *g = (const double *)acc[2] + o;
+	for (int64_t i = 0; i < n; i++) {
+		double si = s[i], ci = c[i];
+		if (g[i] != 0)
+			kahan_add(&si, &ci, g[i]);
+		((double *)out)[i] = si - ci;
+	}
+}
+
 static void mean_finish(red_acc acc, int64_t o, int64_t n, int64_t count, const red_params *pr, void *out)
 {
-	const double *s = (const double *)acc[0] + o, *c = (const double *)acc[1] + o;
+	sum3_finish(acc, o, n, count, pr, out);
 	for (int64_t i = 0; i < n; i++)
-		((double *)out)[i] = (s[i] - c[i]) / (double)count;
+		((double *)out)[i] /= (double)count;
 }
 
 void tnsr_red_field0_finish(red_acc acc, int64_t o, int64_t n, int64_t count, const red_params *pr, void *out)
@@ -394,12 +420,12 @@ static void arg_finish(red_acc acc, int64_t o, int64_t n, int64_t count, const r
 
 #define K KERNEL
 static const red_kernel_row kernels[] = {
-	{TNSR_RED_SUM, TNSR_F32, 0, K(sum_f32, 2, TNSR_F64, tnsr_red_kahan_init, tnsr_red_sum_finish)},
-	{TNSR_RED_SUM, TNSR_F64, 0, K(sum_f64, 2, TNSR_F64, tnsr_red_kahan_init, tnsr_red_sum_finish)},
+	{TNSR_RED_SUM, TNSR_F32, 0, K(sum_f32, 3, TNSR_F64, sum3_init, sum3_finish)},
+	{TNSR_RED_SUM, TNSR_F64, 0, K(sum_f64, 3, TNSR_F64, sum3_init, sum3_finish)},
 	{TNSR_RED_SUM, TNSR_I64, 0, K(sum_int, 1, TNSR_I64, int_zero_init, tnsr_red_field0_finish)},
 	{TNSR_RED_SUM, TNSR_U64, 0, K(sum_int, 1, TNSR_U64, int_zero_init, tnsr_red_field0_finish)},
-	{TNSR_RED_MEAN, TNSR_F32, 0, K(sum_f32, 2, TNSR_F64, tnsr_red_kahan_init, mean_finish)},
-	{TNSR_RED_MEAN, TNSR_F64, 0, K(sum_f64, 2, TNSR_F64, tnsr_red_kahan_init, mean_finish)},
+	{TNSR_RED_MEAN, TNSR_F32, 0, K(sum_f32, 3, TNSR_F64, sum3_init, mean_finish)},
+	{TNSR_RED_MEAN, TNSR_F64, 0, K(sum_f64, 3, TNSR_F64, sum3_init, mean_finish)},
 	{TNSR_RED_PROD, TNSR_F32, 0, K(prod_f32, 1, TNSR_F64, f64_one_init, tnsr_red_field0_finish)},
 	{TNSR_RED_PROD, TNSR_F64, 0, K(prod_f64, 1, TNSR_F64, f64_one_init, tnsr_red_field0_finish)},
 	{TNSR_RED_PROD, TNSR_I64, 0, K(prod_int, 1, TNSR_I64, int_one_init, tnsr_red_field0_finish)},

@@ -24,9 +24,9 @@
 		if (log_) {                                                                      \
 			for (int64_t i = 0; i < k; i++)                                          \
 				s += (double)EXP(x[i] - m);                                      \
-			T shift = (T)((double)m + log(s));                                       \
+			double ls = log(s);                                                      \
 			for (int64_t i = 0; i < k; i++)                                          \
-				y[i] = x[i] - shift;                                             \
+				y[i] = (T)((double)(x[i] - m) - ls);                             \
 		} else {                                                                         \
 			for (int64_t i = 0; i < k; i++) {                                        \
 				y[i] = EXP(x[i] - m);                                            \
@@ -60,10 +60,10 @@
 			}                                                                        \
 		if (log_) {                                                                      \
 			for (int64_t j = 0; j < w; j++)                                          \
-				m[j] = (T)((double)m[j] + log(s[j]));                            \
+				s[j] = log(s[j]);                                                \
 			for (int64_t i = 0; i < k; i++)                                          \
 				for (int64_t j = 0; j < w; j++)                                  \
-					y[i * inner + j] = x[i * inner + j] - m[j];              \
+					y[i * inner + j] = (T)((double)(x[i * inner + j] - m[j]) - s[j]); \
 		} else {                                                                         \
 			for (int64_t i = 0; i < k; i++)                                          \
 				for (int64_t j = 0; j < w; j++)                                  \

@@ -248,6 +248,9 @@ tnsr_status tnsr_source_skip(tnsr_source *s, uint64_t n);
 /* Mapped sources: a storage over NBYTES at byte OFFSET of the file, sharing the
  * mapping.  Checks the range against the file size first (no SIGBUS, ever). */
 tnsr_status tnsr_source_map(tnsr_source *s, uint64_t offset, uint64_t nbytes, tnsr_storage **out);
+/* Mapped sources: moves the read position to OFFSET (at most the file size).  A stream
+ * can only "seek" to where it already is. */
+tnsr_status tnsr_source_seek(tnsr_source *s, uint64_t offset);
 /* Whether the source has no byte left (reads ahead one byte on a stream). */
 bool tnsr_source_at_end(tnsr_source *s);
 
@@ -313,11 +316,26 @@ const char *tnsr_reader_name(const tnsr_reader *r);
  * np.load(mmap_mode='r+').  The member must be mappable (native order, aligned) and in C
  * order; TNSR_E_VALUE saying why not otherwise. */
 tnsr_status tnsr_map_writable(const char *path, const tnsr_member_info *info, tnsr_tensor **out);
+/* Moves R to the member named NAME (a container's member; for .npz also with its
+ * ".npy"), describing it in INFO.  TNSR_E_VALUE naming the members when there is none. */
+tnsr_status tnsr_reader_find(tnsr_reader *r, const char *name, tnsr_member_info *info);
+
 /* Loads the only (first) tensor of PATH. */
 tnsr_status tnsr_load(const char *path, tnsr_tensor **out);
 /* Writes T to PATH (NULL or "-": stdout) in FORMAT (NULL: from the extension of PATH,
  * .npy for stdout).  Atomic for files. */
 tnsr_status tnsr_save(const char *path, const char *format, const tnsr_tensor *t);
+/* How containers and conversions are written. */
+typedef struct tnsr_write_options {
+	int compress;  /* deflate level 1..9, 0 stored, -1 the format's default */
+	char order;    /* 'C' (default) or 'F': the layout a format with an order flag gets */
+} tnsr_write_options;
+
+/* Writes N named tensors (NAMES unique) to PATH (NULL or "-": stdout) as one container
+ * in FORMAT (NULL: from the extension).  Atomic for files.  OPTIONS NULL: defaults. */
+tnsr_status tnsr_save_many(const char *path, const char *format, tnsr_tensor *const *tensors,
+			   const char *const *names, int n, const tnsr_write_options *options);
+
 /* Writes T to an open sink in FORMAT ("npy", ...). */
 tnsr_status tnsr_write(tnsr_sink *sink, const char *format, const tnsr_tensor *t);
 

@@ -217,6 +217,8 @@ for shape, dims in [((0, 3), None), ((0, 3), (0,)), ((0, 3), (1,)), ((2, 0, 3), 
         reducing_zero = dims is None or any(shape[d] == 0 for d in dims)
         if op in ("max", "argmax") and reducing_zero:
             continue
+        if op == "argmax" and dims is not None and len(dims) > 1:
+            continue
         want = reference(op, a, dims, False)
         got, err = tool_result("tops", op, f, *tops_args(op, dims, False, []))
         check(f"{op} of zero-size {shape} dims {dims}", got, want, err, "float32")
@@ -237,7 +239,7 @@ c_file = save("reversible", base)
 for op in ("sum", "argmax", "max", "std"):
     for dims in (None, (0,), (2,)):
         want = reference(op, base[::-1, :, ::-1], dims, False)
-        got, err = tool_result("tops", "slice", "[::-1, :, ::-1]", c_file, "then", op,
+        got, err = tool_result("tops", "slice", c_file, "[::-1, :, ::-1]", "then", op,
                                *tops_args(op, dims, False, []))
         check(f"{op} of a reversed view dims {dims}", got, want, err, "float32")
 
@@ -257,14 +259,16 @@ for dims in ((1,), None):
     check(f"logsumexp of -inf/+inf rows dims {dims}", got, reference("logsumexp", np.load(ninf), dims, False),
           err, "float32")
 
-# larger inputs: the threaded and blocked paths
+# larger inputs: the threaded and blocked paths.  tops accumulates in f64, torch in f32:
+# the reference is torch in f64, rounded to f32 (the dtype is still torch's).
 big = rng.standard_normal((700, 1100)).astype(np.float32)
 fb = save("big", big)
 for op in ("sum", "mean", "max", "argmax", "var", "norm", "logsumexp"):
     for dims in (None, (0,), (1,)):
         want = reference(op, big, dims, False)
+        exact = reference(op, big.astype(np.float64), dims, False).astype(want.dtype)
         got, err = tool_result("tops", op, fb, *tops_args(op, dims, False, []))
-        check(f"{op} of (700, 1100) dims {dims}", got, want, err, "float32")
+        check(f"{op} of (700, 1100) dims {dims}", got, exact, err, "float32")
 
 # ---------------------------------------------------------------- softmax
 
@@ -292,10 +296,10 @@ for fn in ("softmax", "log_softmax"):
 bf = save("sm_bf", sample("float32", (4, 6)))
 for fn in ("softmax", "log_softmax"):
     want = getattr(torch, fn)(torch.from_numpy(np.load(bf)).bfloat16(), 1).float().numpy()
-    got, err = tool_result("tops", "cast", "bf16", bf, "then", fn, "--dim", 1, "then", "cast", "f32")
+    got, err = tool_result("tops", "cast", bf, "bf16", "then", fn, "--dim", 1, "then", "cast", "f32")
     check(f"{fn} bf16 --dim 1", got, want, err, "bfloat16")
 want = torch.sum(torch.from_numpy(np.load(bf)).bfloat16(), 1).float().numpy()
-got, err = tool_result("tops", "cast", "bf16", bf, "then", "sum", "--dim", 1, "then", "cast", "f32")
+got, err = tool_result("tops", "cast", bf, "bf16", "then", "sum", "--dim", 1, "then", "cast", "f32")
 check("sum bf16 --dim 1", got, want, err, "bfloat16")
 
 # ---------------------------------------------------------------- accuracy

@@ -619,7 +619,7 @@ static tnsr_status codec_next(const char *path, tnsr_member_info *info)
 	if (st)
 		return st;
 	memset(info, 0, sizeof *info);
-	st = tnsr_codec_npy.next(src, info);
+	st = tnsr_codec_npy.next(src, &(void *){NULL}, info);
 	tnsr_source_close(src);
 	return st;
 }
@@ -676,14 +676,14 @@ static void test_codec_pipe(void)
 	CHECK(tnsr_source_open(path, &src) == TNSR_OK && !tnsr_source_is_mapped(src), "a pipe is a stream");
 	for (int r = 0; r < 2; r++) {
 		memset(&info, 0, sizeof info);
-		CHECK(tnsr_codec_npy.next(src, &info) == TNSR_OK && info.offset == -1 && info.nbytes == 8,
+		CHECK(tnsr_codec_npy.next(src, &(void *){NULL}, &info) == TNSR_OK && info.offset == -1 && info.nbytes == 8,
 		      "pipe: a record, with no offset");
 		CHECK(tnsr_source_skip(src, info.nbytes) == TNSR_OK, "pipe: its data");
 	}
-	CHECK(tnsr_codec_npy.next(src, &info) == TNSR_E_FORMAT &&
+	CHECK(tnsr_codec_npy.next(src, &(void *){NULL}, &info) == TNSR_E_FORMAT &&
 		      strstr(tnsr_error_message(), "truncated: the input ends after 3 bytes, inside the magic string"),
 	      "pipe: a partial record is an error");
-	CHECK_EQ(tnsr_codec_npy.next(src, &info), TNSR_END, "pipe: then the end");
+	CHECK_EQ(tnsr_codec_npy.next(src, &(void *){NULL}, &info), TNSR_END, "pipe: then the end");
 	tnsr_source_close(src);
 	close(fds[0]);
 }

@@ -83,15 +83,16 @@ static void test_result_type_fixture(void)
 		seen[ia][ib]++;
 		tnsr_dtype got = result2(operand(ca, parse(a)), operand(cb, parse(b)));
 		if (got != parse(r) && bad[ia][ib]++ < 5)
-			printf("#   result_type(%s %s, %s %s): got %s, torch %s\n", ca, a, cb, b, tnsr_dtype_name(got), r);
+			printf("#   result_type(%s %s, %s %s): got %s, torch %s\n", ca, a, cb, b,
+			       tnsr_dtype_name(got), r);
 	}
 	fclose(f);
 	CHECK_EQ(lines, 28 * 28, "result_type fixture covers 28 x 28 operands");
 	for (int i = 0; i < 3; i++)
 		for (int j = 0; j < 3; j++) {
 			char what[128];
-			snprintf(what, sizeof what, "result_type(%s, %s) equals torch.result_type (%d cases)", classes[i],
-				 classes[j], seen[i][j]);
+			snprintf(what, sizeof what, "result_type(%s, %s) equals torch.result_type (%d cases)",
+				 classes[i], classes[j], seen[i][j]);
 			CHECK(seen[i][j] > 0 && bad[i][j] == 0, what);
 		}
 }

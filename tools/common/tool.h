@@ -65,7 +65,11 @@ tnsr_dtype tool_parse_dtype(const char *what, const char *text);
 
 /* ---------------------------------------------------------------- operands and output */
 
-/* Loads the tensor of OPERAND (a path, or "-" for standard input); exits 1 with
+/* Opens OPERAND (a path, "-" for standard input, or CONTAINER:MEMBER when no file has
+ * that whole name) positioned on its tensor, described in INFO. */
+tnsr_status tool_open_operand(const char *operand, tnsr_reader **r, tnsr_member_info *info);
+
+/* Loads the tensor of OPERAND as tool_open_operand finds it; exits 1 with
  * "NAME: FILE: WHY" on failure. */
 tnsr_tensor *tool_load(const char *operand);
 

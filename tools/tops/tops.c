@@ -132,11 +132,7 @@ int main(int argc, char **argv)
 	tnsr_member_info info;
 	tnsr_status st;
 	if (!input_tensor) {
-		if ((st = tnsr_reader_open(input_path, &reader)))
-			tool_die(st);
-		if ((st = tnsr_reader_next(reader, &info)) == TNSR_END)
-			st = tnsr_error(TNSR_E_FORMAT, "%s: holds no tensor", tnsr_reader_name(reader));
-		if (st)
+		if ((st = tool_open_operand(input_path, &reader, &info)))
 			tool_die(st);
 	}
 	bool check = cmd.segments[cmd.nsegments - 1].op->group == TNSR_GROUP_CHECK;
