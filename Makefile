@@ -12,7 +12,7 @@ WARN    += -Werror
 endif
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -pthread -fopenmp $(WARN) $(CFLAGS) \
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -pthread -fopenmp -fno-math-errno -fno-trapping-math $(WARN) $(CFLAGS) \
               -Ilibtnsr/include -Ilibtnsr -Iformats -Itools/common $(SANITIZE)
 LDLIBS  := -lopenblas -lm -pthread -fopenmp
 LDFLAGS += $(SANITIZE)

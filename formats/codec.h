@@ -25,9 +25,18 @@ typedef struct tnsr_codec {
 	void (*close)(void *state);
 	/* Writes T (any strides, any dtype the format supports) to SINK. */
 	tnsr_status (*write)(tnsr_sink *sink, const tnsr_tensor *t);
-	/* Streaming writes: the header of a C-order tensor, its little-endian data to follow
-	 * as raw bytes (tnsr_writer in io.c counts them); NULL if the format cannot. */
-	tnsr_status (*write_header)(tnsr_sink *sink, tnsr_dtype dtype, int ndim, const int64_t *shape);
+	/* Streaming writes of one C-order tensor whose data comes in pieces (tnsr_writer in
+	 * io.c): begin writes what precedes the data and may keep STATE (a running
+	 * checksum); data writes little-endian bytes; end writes what follows (a trailer)
+	 * and frees STATE, also after a failure (FAILED: write nothing more).  NULL begin:
+	 * the format cannot stream; NULL data: the reader's bytes go to the sink as they are;
+	 * NULL end: nothing follows. */
+	tnsr_status (*stream_begin)(tnsr_sink *sink, tnsr_dtype dtype, int ndim, const int64_t *shape, void **state);
+	tnsr_status (*stream_data)(tnsr_sink *sink, void *state, const void *data, size_t n);
+	tnsr_status (*stream_end)(tnsr_sink *sink, void *state, bool failed);
+	/* Optional: checks the current member's stored checksums (tinfo --verify);
+	 * TNSR_E_FORMAT naming the member when they do not match. */
+	tnsr_status (*verify)(tnsr_source *src, void *state, const tnsr_member_info *info);
 	/* Optional: several named tensors as one container (NAMES unique). */
 	tnsr_status (*write_many)(tnsr_sink *sink, tnsr_tensor *const *tensors, const char *const *names, int n,
 				  const tnsr_write_options *options);

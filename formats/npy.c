@@ -324,7 +324,7 @@ static tnsr_status npy_write(tnsr_sink *sink, const tnsr_tensor *t)
 }
 
 /* The header of a C-order tensor whose data the caller streams after it. */
-static tnsr_status npy_write_header(tnsr_sink *sink, tnsr_dtype dtype, int ndim, const int64_t *shape)
+static tnsr_status npy_stream_begin(tnsr_sink *sink, tnsr_dtype dtype, int ndim, const int64_t *shape, void **state)
 {
 	char *header;
 	size_t hlen;
@@ -342,5 +342,5 @@ const tnsr_codec tnsr_codec_npy = {
 	.probe = npy_probe,
 	.next = npy_next,
 	.write = npy_write,
-	.write_header = npy_write_header,
+	.stream_begin = npy_stream_begin,
 };

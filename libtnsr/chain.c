@@ -152,6 +152,12 @@ static void scratch_free(scratch *s)
 		free(s->buf[i]);
 }
 
+/* Whether T is C-contiguous with exactly SHAPE, so that its elements can be read in place. */
+static bool same_layout(const tnsr_tensor *t, int ndim, const int64_t *shape)
+{
+	return t->ndim == ndim && !memcmp(t->shape, shape, sizeof *shape * (size_t)ndim) && tnsr_tensor_is_contiguous(t);
+}
+
 /* Carries elements START..START+N-1 (N <= BLOCK) of the running value, given packed
  * in IN (dtype f->in_dtype), through every step; the result (f->out_dtype) is copied to DST. */
 static tnsr_status run_block(const fused *f, const char *in, int64_t start, int64_t n, char *dst, scratch *s)
@@ -171,9 +177,14 @@ static tnsr_status run_block(const fused *f, const char *in, int64_t start, int6
 				src = cur;
 				src_dtype = cur_dtype;
 			} else {
-				gather_broadcast(st->operands[k], f->ndim, f->shape, start, n, raw);
-				src = raw;
-				src_dtype = st->operands[k]->dtype;
+				const tnsr_tensor *t = st->operands[k];
+				src_dtype = t->dtype;
+				if (same_layout(t, f->ndim, f->shape)) { /* read in place: no copy */
+					src = (const char *)tnsr_tensor_data(t) + (size_t)start * tnsr_dtype_size(t->dtype);
+				} else {
+					gather_broadcast(t, f->ndim, f->shape, start, n, raw);
+					src = raw;
+				}
 			}
 			if (src_dtype != p->input[k]) {
 				tnsr_convert(p->input[k], conv, src_dtype, src, (size_t)n);
@@ -281,6 +292,14 @@ static tnsr_status run_fused(const fused *f, value *src, const sink_to *to)
 			break;
 		if (contiguous_source && !to->memory)
 			release_pages(t, (size_t)start * in_size, (size_t)(start + n) * in_size);
+		/* Operands read in place are read once, in order, too. */
+		for (int i = 0; i < f->nsteps; i++)
+			for (int k = 0; k < f->steps[i].nin; k++) {
+				const tnsr_tensor *o = f->steps[i].operands[k];
+				size_t size = o ? tnsr_dtype_size(o->dtype) : 0;
+				if (k != f->steps[i].running && same_layout(o, f->ndim, f->shape))
+					release_pages(o, (size_t)start * size, (size_t)(start + n) * size);
+			}
 		if (to->writer)
 			status = tnsr_writer_data(to->writer, outbuf, (size_t)n * out_size);
 		else if (to->reduce)

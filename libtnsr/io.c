@@ -64,6 +64,8 @@ tnsr_status tnsr_save(const char *path, const char *format, const tnsr_tensor *t
 
 struct tnsr_writer {
 	tnsr_sink *sink;
+	const tnsr_codec *codec;
+	void *state;
 	uint64_t expected, written;
 };
 
@@ -75,17 +77,17 @@ tnsr_status tnsr_writer_begin(tnsr_sink *sink, const char *format, tnsr_dtype dt
 	tnsr_status st = tnsr_codec_pick(tnsr_sink_is_stream(sink) ? NULL : tnsr_sink_name(sink), format, &codec);
 	if (st || (st = tnsr_shape_size(ndim, shape, tnsr_dtype_size(dtype), NULL, &nbytes)))
 		return st;
-	if (!codec->write_header)
+	if (!codec->stream_begin)
 		return tnsr_error(TNSR_E_UNSUPPORTED, "%s: the %s format cannot be written as a stream",
 				  tnsr_sink_name(sink), codec->name);
 	tnsr_writer *w = calloc(1, sizeof *w);
 	if (!w)
 		return tnsr_error(TNSR_E_NOMEM, "out of memory");
-	if ((st = codec->write_header(sink, dtype, ndim, shape))) {
+	*w = (tnsr_writer){sink, codec, NULL, nbytes, 0};
+	if ((st = codec->stream_begin(sink, dtype, ndim, shape, &w->state))) {
 		free(w);
 		return st;
 	}
-	*w = (tnsr_writer){sink, nbytes, 0};
 	*out = w;
 	return TNSR_OK;
 }
@@ -97,7 +99,8 @@ tnsr_status tnsr_writer_data(tnsr_writer *w, const void *data, size_t nbytes)
 				  tnsr_sink_name(w->sink), (unsigned long long)(w->written + nbytes),
 				  (unsigned long long)w->expected);
 	w->written += nbytes;
-	return tnsr_sink_write(w->sink, data, nbytes);
+	return w->codec->stream_data ? w->codec->stream_data(w->sink, w->state, data, nbytes)
+				     : tnsr_sink_write(w->sink, data, nbytes);
 }
 
 tnsr_status tnsr_writer_end(tnsr_writer *w)
@@ -106,11 +109,22 @@ tnsr_status tnsr_writer_end(tnsr_writer *w)
 	if (w->written != w->expected)
 		st = tnsr_error(TNSR_E_VALUE, "%s: %llu bytes of data written, the header promised %llu",
 				tnsr_sink_name(w->sink), (unsigned long long)w->written, (unsigned long long)w->expected);
+	if (w->codec->stream_end) {
+		tnsr_status end = w->codec->stream_end(w->sink, w->state, st != TNSR_OK);
+		st = st ? st : end;
+	}
 	free(w);
 	return st;
 }
 
-void tnsr_writer_abort(tnsr_writer *w) { free(w); }
+void tnsr_writer_abort(tnsr_writer *w)
+{
+	if (!w)
+		return;
+	if (w->codec->stream_end)
+		w->codec->stream_end(w->sink, w->state, true);
+	free(w);
+}
 
 tnsr_status tnsr_save_many(const char *path, const char *format, tnsr_tensor *const *tensors,
 			   const char *const *names, int n, const tnsr_write_options *options)

@@ -257,3 +257,13 @@ tnsr_status tnsr_reader_find(tnsr_reader *r, const char *name, tnsr_member_info 
 	return tnsr_error(TNSR_E_VALUE, "%s: no member '%s' (members: %s)", tnsr_source_name(r->src), name,
 			  used ? names : "none");
 }
+
+tnsr_status tnsr_reader_verify(tnsr_reader *r)
+{
+	if (!r->have_member)
+		return tnsr_error(TNSR_E_VALUE, "%s: no member to verify", tnsr_source_name(r->src));
+	if (!r->codec->verify)
+		return tnsr_error(TNSR_E_UNSUPPORTED, "%s: the %s format stores no checksums", tnsr_source_name(r->src),
+				  r->codec->name);
+	return r->codec->verify(r->src, r->state, &r->info);
+}

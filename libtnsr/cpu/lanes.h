@@ -192,7 +192,7 @@ RED_INLINE void kahan_add(double *s, double *c, double v)
 
 /* The driver-facing functions every kernel family shares, from its static inline
  * NAME##_part, NAME##_merge and NAME##_row over elements of type T. */
-#define COLS_TILE 512 /* columns per tile in row kernels: their accumulators stay in L1 */
+#define COLS_TILE 16384 /* columns per tile in row kernels: accumulators stay in L2, rows stream */
 #define KERNEL_WRAPPERS(NAME, T)                                                                 \
 	RED_HOT static void NAME##_partial(const void *x, int64_t n, int p, red_slot *part,      \
 					   const red_params *pr)                                 \

@@ -9,6 +9,7 @@
  * elements in the same order and grouping however the stream is chunked, so results are
  * bit-identical for any chunking and any thread count. */
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -523,9 +524,9 @@ static void feed_rows(tnsr_reduce_state *st, const char *x, int64_t n)
 		int64_t nr = n / len, left = stretch_left(st);
 		nr = nr < left ? nr : left;
 		/* column slices, each output in one slice: in parallel when large */
-		int64_t cw = len, nslices = 1;
-		if (nr * len >= PAR_MIN && len >= 128) {
-			nslices = len / 64 < 16 ? len / 64 : 16;
+		int64_t cw = len, nslices = 1, most = 2 * (int64_t)omp_get_max_threads();
+		if (nr * len >= PAR_MIN && len >= 128 && most > 2) {
+			nslices = len / 64 < most ? len / 64 : most;
 			cw = (len / nslices + 63) / 64 * 64;
 			nslices = (len + cw - 1) / cw;
 		}

@@ -316,6 +316,11 @@ const char *tnsr_reader_name(const tnsr_reader *r);
  * np.load(mmap_mode='r+').  The member must be mappable (native order, aligned) and in C
  * order; TNSR_E_VALUE saying why not otherwise. */
 tnsr_status tnsr_map_writable(const char *path, const tnsr_member_info *info, tnsr_tensor **out);
+/* Checks the current member's stored checksums, reading its data (tinfo --verify).
+ * TNSR_OK when they match; TNSR_E_UNSUPPORTED when the format stores none;
+ * TNSR_E_FORMAT naming the member when they differ. */
+tnsr_status tnsr_reader_verify(tnsr_reader *r);
+
 /* Moves R to the member named NAME (a container's member; for .npz also with its
  * ".npy"), describing it in INFO.  TNSR_E_VALUE naming the members when there is none. */
 tnsr_status tnsr_reader_find(tnsr_reader *r, const char *name, tnsr_member_info *info);
