@@ -14,7 +14,7 @@ OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -pthread -fopenmp -fno-math-errno -fno-trapping-math $(WARN) $(CFLAGS) \
               -Ilibtnsr/include -Ilibtnsr -Iformats -Itools/common $(SANITIZE)
-LDLIBS  := -lopenblas -lm -pthread -fopenmp
+LDLIBS  := -lopenblas -lz -lm -pthread -fopenmp
 LDFLAGS += $(SANITIZE)
 
 LIB_SRC   := $(wildcard libtnsr/*.c libtnsr/cpu/*.c formats/*.c)

@@ -31,14 +31,17 @@ static inline void add_widened(double *s, fx_vf e)
 	_mm_storeu_pd(s + 2, _mm_add_pd(_mm_loadu_pd(s + 2), _mm_cvtps_pd(_mm_movehl_ps(v, v))));
 }
 
-/* (f32)(f64(V) * MUL + ADD) lane by lane: the final scaling or shift in f64, rounded once. */
-static inline fx_vf scale4(fx_vf v, __m128d mul, __m128d add)
+/* (f32)(f64(V[j]) * MUL[j] + ADD[j]) for the four lanes: the final scaling or shift in
+ * f64, rounded once. */
+static inline fx_vf scale4(fx_vf v, const double *mul, const double *add)
 {
 	__m128 x = (__m128)v;
-	__m128d lo = _mm_add_pd(_mm_mul_pd(_mm_cvtps_pd(x), mul), add);
-	__m128d hi = _mm_add_pd(_mm_mul_pd(_mm_cvtps_pd(_mm_movehl_ps(x, x)), mul), add);
+	__m128d lo = _mm_add_pd(_mm_mul_pd(_mm_cvtps_pd(x), _mm_loadu_pd(mul)), _mm_loadu_pd(add));
+	__m128d hi = _mm_add_pd(_mm_mul_pd(_mm_cvtps_pd(_mm_movehl_ps(x, x)), _mm_loadu_pd(mul + 2)),
+				_mm_loadu_pd(add + 2));
 	return (fx_vf)_mm_movelh_ps(_mm_cvtpd_ps(lo), _mm_cvtpd_ps(hi));
 }
+static const double ones4[4] = {1, 1, 1, 1}, zeros4[4] = {0, 0, 0, 0};
 
 /* One contiguous slice of K elements. */
 static void f32_last(const float *restrict x, float *restrict y, int64_t k, bool log_)
@@ -68,17 +71,15 @@ static void f32_last(const float *restrict x, float *restrict y, int64_t k, bool
 	}
 	s += (s4[0] + s4[1]) + (s4[2] + s4[3]);
 	if (log_) {
-		double ls = log(s);
-		__m128d one = _mm_set1_pd(1), shift = _mm_set1_pd(-ls);
+		double ls = log(s), shift[4] = {-ls, -ls, -ls, -ls};
 		for (i = 0; i + 4 <= k; i += 4)
-			STORE4(y + i, scale4(LOAD4(x + i) - mv, one, shift));
+			STORE4(y + i, scale4(LOAD4(x + i) - mv, ones4, shift));
 		for (; i < k; i++)
 			y[i] = (float)((double)(x[i] - m) - ls);
 	} else {
-		double inv = 1 / s;
-		__m128d mul = _mm_set1_pd(inv), zero = _mm_setzero_pd();
+		double inv = 1 / s, mul[4] = {inv, inv, inv, inv};
 		for (i = 0; i + 4 <= k; i += 4)
-			STORE4(y + i, scale4(LOAD4(y + i), mul, zero));
+			STORE4(y + i, scale4(LOAD4(y + i), mul, zeros4));
 		for (; i < k; i++)
 			y[i] = (float)((double)y[i] * inv + 0.0);
 	}
@@ -125,9 +126,9 @@ static void f32_tile(const float *restrict x, float *restrict y, int64_t k, int6
 		float *yi = y + i * inner;
 		for (int64_t j = 0; j < w4; j += 4) {
 			if (log_)
-				STORE4(yi + j, scale4(LOAD4(xi + j) - LOAD4(m + j), _mm_set1_pd(1), _mm_loadu_pd(s + j)));
+				STORE4(yi + j, scale4(LOAD4(xi + j) - LOAD4(m + j), ones4, s + j));
 			else
-				STORE4(yi + j, scale4(LOAD4(yi + j), _mm_loadu_pd(s + j), _mm_setzero_pd()));
+				STORE4(yi + j, scale4(LOAD4(yi + j), s + j, zeros4));
 		}
 		for (int64_t j = w4; j < w; j++)
 			yi[j] = log_ ? (float)((double)(xi[j] - m[j]) * 1 + s[j]) : (float)((double)yi[j] * s[j] + 0.0);
