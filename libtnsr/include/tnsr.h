@@ -316,7 +316,8 @@ const char *tnsr_reader_name(const tnsr_reader *r);
  * np.load(mmap_mode='r+').  The member must be mappable (native order, aligned) and in C
  * order; TNSR_E_VALUE saying why not otherwise. */
 tnsr_status tnsr_map_writable(const char *path, const tnsr_member_info *info, tnsr_tensor **out);
-/* Checks the current member's stored checksums, reading its data (tinfo --verify).
+/* Checks the current member's stored checksums, reading its data (tinfo --verify; a
+ * stream is read through, which consumes the member).
  * TNSR_OK when they match; TNSR_E_UNSUPPORTED when the format stores none;
  * TNSR_E_FORMAT naming the member when they differ. */
 tnsr_status tnsr_reader_verify(tnsr_reader *r);

@@ -143,7 +143,9 @@ PY
 	py -c 'import numpy as np; np.save("v.npy", np.zeros(2))'
 	run tinfo --verify v.npy
 	assert_status 0
-	[ "${lines[1]}" = "v.npy: no checksums stored (npy has none); sizes verified" ]
+	[ "${lines[1]}" = "   no checksums stored (npy has none); sizes verified" ]
+	run tinfo --verify --json v.npy
+	[[ "$output" == *', "checksum": "none"}' ]]
 }
 
 @test "tinfo usage errors exit 2 with one line; --help and --version exit 0" {

@@ -19,7 +19,7 @@ static const char usage[] =
 	"  --json      one JSON object per tensor per line (JSON Lines)\n"
 	"  --stats     add min, max, mean, std (over finite values; std with\n"
 	"              correction 1) and NaN/Inf counts, in one streamed pass\n"
-	"  --verify    check stored checksums (.npy stores none: nothing to check)\n"
+	"  --verify    check stored checksums (reads the data; .npy stores none)\n"
 	"  -h, --help  show this help;  --version  show the version\n"
 	"\n"
 	"Examples:\n"
@@ -96,7 +96,7 @@ static void print_stats(const tinfo_stats *s)
 	printf("%s%lld%s%lld", k[4], (long long)s->nan, k[5], (long long)s->inf);
 }
 
-static void print_member(const char *file, const tnsr_member_info *m, const tinfo_stats *s)
+static void print_member(const char *file, const tnsr_member_info *m, const tinfo_stats *s, const char *checksum)
 {
 	char shape[1024];
 	const char *dtype = tnsr_dtype_name(m->dtype);
@@ -125,6 +125,8 @@ static void print_member(const char *file, const tnsr_member_info *m, const tinf
 			print_json_string(m->why_not_mappable);
 		if (s)
 			print_stats(s);
+		if (checksum)
+			printf(", \"checksum\": \"%s\"", checksum);
 		puts("}");
 		return;
 	}
@@ -143,6 +145,19 @@ static void print_member(const char *file, const tnsr_member_info *m, const tinf
 		print_stats(s);
 		putchar('\n');
 	}
+	if (checksum && strcmp(checksum, "ok") == 0)
+		puts("   checksums match");
+	else if (checksum)
+		printf("   no checksums stored (%s has none); sizes verified\n", m->format);
+}
+
+/* --verify: "ok" when stored checksums match, "none" when the format stores none (its
+ * sizes were checked on opening).  A stream is checked as its data is read through. */
+static tnsr_status check(tnsr_reader *r, const tnsr_member_info *info, const char **result)
+{
+	tnsr_status st = tnsr_reader_verify(r);
+	*result = st == TNSR_OK ? "ok" : "none";
+	return st == TNSR_E_UNSUPPORTED ? TNSR_OK : st;
 }
 
 /* Describes every member of one input; false after printing its error. */
@@ -159,9 +174,12 @@ static bool describe(const char *path)
 	int n = 0;
 	while (!(st = tnsr_reader_next(r, &info))) {
 		n++;
+		const char *checksum = NULL;
+		if (verify && (st = check(r, &info, &checksum)))
+			break;
 		if (stats && (st = tinfo_stats_compute(r, &info, &s)))
 			break;
-		print_member(tnsr_reader_name(r), &info, stats ? &s : NULL);
+		print_member(tnsr_reader_name(r), &info, stats ? &s : NULL, checksum);
 	}
 	if (st == TNSR_END && n == 0)
 		st = tnsr_error(TNSR_E_FORMAT, "%s: holds no tensor", tnsr_reader_name(r));
@@ -170,8 +188,6 @@ static bool describe(const char *path)
 		tool_warn("%s", tnsr_error_message());
 		return false;
 	}
-	if (verify && !json)
-		printf("%s: no checksums stored (%s has none); sizes verified\n", path, info.format ? info.format : "npy");
 	return true;
 }
 
