@@ -15,11 +15,13 @@ CFLAGS  ?= $(OPT) -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -pthread -fopenmp -fno-math-errno -fno-trapping-math $(WARN) $(CFLAGS) \
               -Ilibtnsr/include -Ilibtnsr -Iformats -Itools/common $(SANITIZE)
 LDLIBS  := -lopenblas -lz -lm -pthread -fopenmp
-LDFLAGS += $(SANITIZE)
+# Only a tool that calls BLAS loads OpenBLAS (and starts its threads): tcreate, tinfo
+# and tshow start faster and live under tight `ulimit -v`.
+LDFLAGS += -Wl,--as-needed $(SANITIZE)
 
 LIB_SRC   := $(wildcard libtnsr/*.c libtnsr/cpu/*.c formats/*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
-TOOLS     := tcreate tinfo tshow tops
+TOOLS     := tcreate tinfo tshow tops tconvert tgrad
 COMMON_SRC := $(wildcard tools/common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
 TOOL_BINS := $(TOOLS:%=$(BUILD)/bin/%)
@@ -46,13 +48,18 @@ $(BUILD)/libtnsr.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+# tools/common as an archive: a tool links only the parts it uses (and so only the
+# libraries those need).
+$(BUILD)/libtoolcommon.a: $(COMMON_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
 $(BUILD)/libtnsr.so: $(LIB_OBJ)
 	$(CC) -shared -Wl,-soname,libtnsr.so.0 $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # A tool is its own directory's sources plus tools/common, linked statically with libtnsr.
 tool_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/$(1)/*.c))
 .SECONDEXPANSION:
-$(BUILD)/bin/%: $$(call tool_objs,$$*) $(COMMON_OBJ) $(BUILD)/libtnsr.a
+$(BUILD)/bin/%: $$(call tool_objs,$$*) $(BUILD)/libtoolcommon.a $(BUILD)/libtnsr.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -40,6 +40,13 @@ typedef struct tnsr_codec {
 	/* Optional: several named tensors as one container (NAMES unique). */
 	tnsr_status (*write_many)(tnsr_sink *sink, tnsr_tensor *const *tensors, const char *const *names, int n,
 				  const tnsr_write_options *options);
+	/* Optional: the key/value pairs of the file the current member belongs to
+	 * (tnsr_reader_metadata); NULL: the format stores none. */
+	tnsr_status (*metadata)(void *state, const tnsr_meta **items, size_t *n);
+	/* Whether next alone decides where the input ends: the reader then does not probe
+	 * the bytes after a member for another record (a container's members are followed
+	 * by other data; a format that refuses trailing bytes says so in next). */
+	bool owns_end;
 } tnsr_codec;
 
 /* Every codec, NULL-terminated (formats/registry.c). */
@@ -53,5 +60,10 @@ tnsr_status tnsr_codec_pick(const char *path, const char *format, const tnsr_cod
 const tnsr_codec *tnsr_codec_find(const char *name);
 
 extern const tnsr_codec tnsr_codec_npy;
+extern const tnsr_codec tnsr_codec_tnsr; /* the native format: formats/tnsr.md */
+/* Read only when named (tconvert --from, an extension): no magic bytes to probe. */
+extern const tnsr_codec tnsr_codec_csv, tnsr_codec_tsv, tnsr_codec_txt, tnsr_codec_raw;
+extern const tnsr_codec tnsr_codec_png, tnsr_codec_pgm;
+extern const tnsr_codec tnsr_codec_npz, tnsr_codec_safetensors; /* formats/npz.c, formats/safetensors.c */
 
 #endif

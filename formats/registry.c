@@ -5,6 +5,10 @@
 
 const tnsr_codec *const tnsr_codecs[] = {
 	&tnsr_codec_npy,
+	&tnsr_codec_tnsr,
+	&tnsr_codec_png, &tnsr_codec_pgm,
+	&tnsr_codec_npz, &tnsr_codec_safetensors, /* safetensors has no magic: probed after those that have */
+	&tnsr_codec_csv, &tnsr_codec_tsv, &tnsr_codec_txt, &tnsr_codec_raw, /* never probed: last */
 	NULL,
 };
 

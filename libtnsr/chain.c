@@ -106,6 +106,9 @@ typedef struct fused {
 	int ndim;
 	const int64_t *shape;
 	tnsr_dtype in_dtype, out_dtype;
+	/* A one-element operand (a number) converted once and repeated over a block. */
+	char *scalar[64][3];
+	bool direct; /* the last kernel may write the destination (it aliases no input) */
 } fused;
 
 /* Whether step S can join a fused run over a running value of NDIM/SHAPE/DTYPE, and its plan. */
@@ -131,6 +134,35 @@ static bool fusable(const tnsr_step *s, int ndim, const int64_t *shape, tnsr_dty
 		ops[k] = t;
 	}
 	return tnsr_ew_plan_make(s->op, s->nin, ops, &s->args, plan) == TNSR_OK;
+}
+
+/* Converts each one-element operand once to its kernel dtype and repeats it over a
+ * block, so that numbers cost nothing per chunk. */
+static tnsr_status prepare_scalars(fused *f)
+{
+	for (int i = 0; i < f->nsteps; i++)
+		for (int k = 0; k < f->steps[i].nin; k++) {
+			const tnsr_tensor *t = f->steps[i].operands[k];
+			if (k == f->steps[i].running || !t || tnsr_tensor_numel(t) != 1)
+				continue;
+			tnsr_dtype d = f->plans[i].input[k];
+			size_t size = tnsr_dtype_size(d);
+			char *b = aligned_alloc(64, (size_t)BLOCK * 16);
+			if (!b)
+				return tnsr_error(TNSR_E_NOMEM, "out of memory");
+			tnsr_convert(d, b, t->dtype, tnsr_tensor_data(t), 1);
+			for (size_t filled = 1; filled < BLOCK; filled *= 2) /* doubling copies */
+				memcpy(b + filled * size, b, (filled * 2 <= BLOCK ? filled : BLOCK - filled) * size);
+			f->scalar[i][k] = b;
+		}
+	return TNSR_OK;
+}
+
+static void free_scalars(fused *f)
+{
+	for (int i = 0; i < f->nsteps; i++)
+		for (int k = 0; k < 3; k++)
+			free(f->scalar[i][k]);
 }
 
 /* Per-thread scratch: operand buffers and the two halves of the running block. */
@@ -176,6 +208,9 @@ static tnsr_status run_block(const fused *f, const char *in, int64_t start, int6
 			if (k == st->running) {
 				src = cur;
 				src_dtype = cur_dtype;
+			} else if (f->scalar[i][k]) {
+				args[k] = f->scalar[i][k];
+				continue;
 			} else {
 				const tnsr_tensor *t = st->operands[k];
 				src_dtype = t->dtype;
@@ -192,7 +227,8 @@ static tnsr_status run_block(const fused *f, const char *in, int64_t start, int6
 			}
 			args[k] = src;
 		}
-		char *next = s->buf[flip];
+		bool last = i == f->nsteps - 1 && f->direct && p->kernel_out == p->result;
+		char *next = last ? dst : s->buf[flip];
 		tnsr_status rc = p->fn(next, args, (size_t)n, &st->args);
 		if (rc)
 			return tnsr_error_prefix(rc, st->op->name);
@@ -207,7 +243,7 @@ static tnsr_status run_block(const fused *f, const char *in, int64_t start, int6
 	}
 	if (f->nsteps == 0 && cur_dtype != f->out_dtype)
 		tnsr_convert(f->out_dtype, dst, cur_dtype, cur, (size_t)n);
-	else
+	else if (cur != dst)
 		memcpy(dst, cur, (size_t)n * tnsr_dtype_size(f->out_dtype));
 	return TNSR_OK;
 }
@@ -256,8 +292,16 @@ static tnsr_status run_fused(const fused *f, value *src, const sink_to *to)
 		status = tnsr_error(TNSR_E_NOMEM, "out of memory");
 	for (int i = 0; i < nthreads && !status; i++)
 		status = scratch_init(&scr[i]);
+	/* A bare reduction of memory already in its dtype and order is fed where it lies. */
+	bool feed_in_place = f->nsteps == 0 && to->reduce && contiguous_source;
 	for (int64_t start = 0; start < total && !status; start += CHUNK) {
 		int64_t n = total - start < CHUNK ? total - start : CHUNK;
+		if (feed_in_place) {
+			status = tnsr_reduce_feed(to->reduce, (const char *)tnsr_tensor_data(t) + (size_t)start * in_size,
+						  start, n);
+			release_pages(t, (size_t)start * in_size, (size_t)(start + n) * in_size);
+			continue;
+		}
 		if (from_reader) {
 			size_t got;
 			if ((status = tnsr_reader_read_data(src->reader, inbuf, (size_t)n * in_size, &got)))
@@ -375,13 +419,18 @@ static tnsr_status run_segment(const tnsr_step *steps, int i, int nfuse, bool re
 		dtype = f.plans[k].result;
 	}
 	f.out_dtype = dtype;
+	f.direct = !out->into;
+	tnsr_status st = prepare_scalars(&f);
 	int64_t shape[TNSR_MAX_DIMS];
 	int ndim = f.ndim;
 	memcpy(shape, f.shape, sizeof *shape * (size_t)ndim);
 	f.shape = shape;
 	sink_to to = {0};
 	tnsr_tensor *result = NULL;
-	tnsr_status st;
+	if (st) {
+		free_scalars(&f);
+		return st;
+	}
 	if (reduce) {
 		const tnsr_step *r = &steps[i + nfuse];
 		st = tnsr_reduce_begin(r->op, &r->args, dtype, ndim, shape, &to.reduce);
@@ -411,6 +460,7 @@ static tnsr_status run_segment(const tnsr_step *steps, int i, int nfuse, bool re
 		else if ((st = tnsr_reduce_end(to.reduce, &result)))
 			tnsr_error_prefix(st, steps[i + nfuse].op->name);
 	}
+	free_scalars(&f);
 	if (!v->tensor) /* the reader's member has been consumed */
 		v->reader = NULL;
 	tnsr_tensor_free(v->tensor);

@@ -134,7 +134,7 @@ tnsr_status tnsr_reader_next(tnsr_reader *r, tnsr_member_info *info)
 	r->have_member = false;
 	/* Bytes after the last record that start no further record are ignored, as NumPy
 	 * ignores them after the array it reads. */
-	if (r->members > 0) {
+	if (r->members > 0 && !r->codec->owns_end) {
 		unsigned char head[64];
 		size_t got;
 		if ((st = tnsr_source_peek(r->src, head, sizeof head, &got)))
@@ -148,7 +148,9 @@ tnsr_status tnsr_reader_next(tnsr_reader *r, tnsr_member_info *info)
 	info->mappable = true;
 	if ((st = r->codec->next(r->src, &r->state, info)))
 		return st;
-	if (tnsr_source_is_mapped(r->src)) {
+	/* Stored data must lie within the file; decoded data (mappable false: compressed,
+	 * parsed text) has its own size, checked by the codec as it decodes. */
+	if (tnsr_source_is_mapped(r->src) && info->mappable) {
 		uint64_t size = tnsr_source_size(r->src);
 		if (info->offset < 0 || (uint64_t)info->offset > size || info->nbytes > size - (uint64_t)info->offset)
 			return tnsr_error(TNSR_E_FORMAT, "%s: truncated: the header promises %llu data bytes at offset %lld, the file has %llu",
@@ -244,9 +246,9 @@ tnsr_status tnsr_reader_find(tnsr_reader *r, const char *name, tnsr_member_info 
 	size_t used = 0;
 	tnsr_status st;
 	while (!(st = tnsr_reader_next(r, info))) {
-		size_t n = strlen(name);
-		if (strcmp(info->name, name) == 0 ||
-		    (strncmp(info->name, name, n) == 0 && strcmp(info->name + n, ".npy") == 0))
+		/* "x" and "x.npy" both name the npz member listed as "x", as in NumPy. */
+		size_t n = strlen(info->name);
+		if (strcmp(info->name, name) == 0 || (strncmp(name, info->name, n) == 0 && strcmp(name + n, ".npy") == 0))
 			return TNSR_OK;
 		if (used < sizeof names - 1)
 			used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "",
@@ -275,4 +277,11 @@ tnsr_status tnsr_reader_verify(tnsr_reader *r)
 		st = tnsr_reader_read_data(r, scratch, sizeof scratch, &got);
 	while (!st && got);
 	return st;
+}
+
+tnsr_status tnsr_reader_metadata(tnsr_reader *r, const tnsr_meta **items, size_t *n)
+{
+	*items = NULL;
+	*n = 0;
+	return r->codec->metadata && r->state ? r->codec->metadata(r->state, items, n) : TNSR_OK;
 }

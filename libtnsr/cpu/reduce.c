@@ -12,6 +12,7 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "reducers.h"
 
@@ -62,7 +63,7 @@ static const red_rule rules[TNSR_RED_COUNT] = {
 			   {INTS(KD_REFUSE, 0), {KD_FLOAT, RES_SAME}, {KD_MAG, RES_REAL}}},
 	[TNSR_RED_ALL] = {NULL, {INTS(KD_BOOL, RES_BOOL), {KD_BOOL, RES_BOOL}, {KD_BOOL, RES_BOOL}}},
 	[TNSR_RED_ANY] = {NULL, {INTS(KD_BOOL, RES_BOOL), {KD_BOOL, RES_BOOL}, {KD_BOOL, RES_BOOL}}},
-	[TNSR_RED_LOGSUMEXP] = {"complex numbers are not ordered",
+	[TNSR_RED_LOGSUMEXP] = {"expected a real dtype",
 				{INTS(KD_F64, RES_F32), {KD_FLOAT, RES_SAME}, {0}}},
 };
 
@@ -87,7 +88,7 @@ static bool has_identity(tnsr_reduce_id id, red_norm norm, double ord)
 static red_norm norm_variant(double ord)
 {
 	return ord == 2 ? RED_NORM_2 : ord == 1 ? RED_NORM_1 : ord == 0 ? RED_NORM_0
-	       : ord == 1.0 / 0.0 ? RED_NORM_INF : ord == -1.0 / 0.0 ? RED_NORM_NINF : RED_NORM_P;
+	       : ord == INFINITY ? RED_NORM_INF : ord == -INFINITY ? RED_NORM_NINF : RED_NORM_P;
 }
 
 /* ---------------------------------------------------------------- state */
@@ -272,14 +273,29 @@ static void plan_layout(tnsr_reduce_state *st, int ndim, const int64_t *shape, c
 	}
 }
 
+/* An accumulator field: large ones on huge pages where the system allows (fewer faults). */
+static void *alloc_field(size_t bytes)
+{
+	enum { HUGE_PAGE = 2 << 20 };
+	if (bytes < 4 * (size_t)HUGE_PAGE)
+		return malloc(bytes ? bytes : 1);
+	void *p = aligned_alloc(HUGE_PAGE, (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE);
+	if (p)
+		madvise(p, bytes, MADV_HUGEPAGE);
+	return p;
+}
+
 static tnsr_status alloc_state(tnsr_reduce_state *st)
 {
 	size_t bytes;
 	if (__builtin_mul_overflow((size_t)st->nout, (size_t)8, &bytes))
 		return tnsr_error(TNSR_E_NOMEM, "%s: %lld outputs overflow the address space", st->name,
 				  (long long)st->nout);
-	for (int f = 0; f < st->k->nfields; f++)
-		if (!(st->acc[f] = malloc(bytes ? bytes : 1)))
+	int nf = st->k->nfields;
+	if (nf < 0) /* the last field serves rows only */
+		nf = st->mode == MODE_ROWS ? -nf : -nf - 1;
+	for (int f = 0; f < nf; f++)
+		if (!(st->acc[f] = alloc_field(bytes)))
 			return tnsr_error(TNSR_E_NOMEM, "%s: out of memory for %lld outputs", st->name,
 					  (long long)st->nout);
 	size_t es = tnsr_dtype_size(st->kd);
@@ -311,7 +327,7 @@ tnsr_status tnsr_reduce_begin(const tnsr_op *op, const tnsr_op_args *args_in, tn
 	st->params.p = args->ord;
 	st->params.correction = args->correction;
 	char buf[256];
-	bool red[TNSR_MAX_DIMS];
+	bool red[TNSR_MAX_DIMS + 1]; /* one more for the (re, im) dim of a split complex */
 	tnsr_status s = TNSR_OK;
 	if (ndim < 0 || ndim > TNSR_MAX_DIMS)
 		s = tnsr_error(TNSR_E_VALUE, "%s: %d dims (expected 0..%d)", st->name, ndim, TNSR_MAX_DIMS);
@@ -542,15 +558,20 @@ static void feed_rows(tnsr_reduce_state *st, const char *x, int64_t n)
 	}
 }
 
-/* Magnitudes of complex elements, for norm. */
-static void magnitudes(double *dst, tnsr_dtype dtype, const void *src, int64_t n)
+/* Magnitudes of complex elements, for norm (SRC at any alignment). */
+static void magnitudes(double *dst, tnsr_dtype dtype, const char *src, int64_t n)
 {
-	if (dtype == TNSR_C64)
-		for (int64_t i = 0; i < n; i++)
-			dst[i] = hypot(((const float *)src)[2 * i], ((const float *)src)[2 * i + 1]);
-	else
-		for (int64_t i = 0; i < n; i++)
-			dst[i] = hypot(((const double *)src)[2 * i], ((const double *)src)[2 * i + 1]);
+	for (int64_t i = 0; i < n; i++) {
+		if (dtype == TNSR_C64) {
+			float z[2];
+			memcpy(z, src + 8 * i, sizeof z);
+			dst[i] = hypot(z[0], z[1]);
+		} else {
+			double z[2];
+			memcpy(z, src + 16 * i, sizeof z);
+			dst[i] = hypot(z[0], z[1]);
+		}
+	}
 }
 
 static void feed_kd(tnsr_reduce_state *st, const char *x, int64_t n)

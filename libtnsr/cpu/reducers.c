@@ -14,9 +14,16 @@
 	RED_INLINE void NAME##_part(const T *restrict x, int64_t n, int p, red_slot *part,       \
 				    const red_params *pr)                                        \
 	{                                                                                        \
+		if (p == 1 && n < 16) { /* a short run: no lanes to set up */                    \
+			double s = (double)x[0];                                                 \
+			for (int64_t i = 1; i < n; i++)                                          \
+				s += (double)x[i];                                               \
+			part[0].f = s;                                                           \
+			return;                                                                  \
+		}                                                                                \
 		double l[LANES_MAX] = {0};                                                       \
 		int w = lane_width(p);                                                           \
-		FLANE_LOOP(T, x, n, w, l, STEP_ADD_F, VSTEP_ADD);                                \
+		FLANE_LOOP(T, w, STEP_ADD_F, VSTEP_ADD);                                         \
 		for (int k = 0; k < p; k++)                                                      \
 			FOLD(double, l, w, p, k, OP_ADD, part[k * NP].f);                        \
 	}                                                                                        \
@@ -43,32 +50,39 @@
 SUM_FLOAT(sum_f32, float)
 SUM_FLOAT(sum_f64, double)
 
+#ifndef RED_AVX2
 void tnsr_red_kahan_init(red_acc acc, int64_t o, int64_t n)
 {
 	memset((double *)acc[0] + o, 0, (size_t)n * sizeof(double));
 	memset((double *)acc[1] + o, 0, (size_t)n * sizeof(double));
 }
+#endif
 
+#ifndef RED_AVX2
 void tnsr_red_sum_finish(red_acc acc, int64_t o, int64_t n, int64_t count, const red_params *pr, void *out)
 {
 	const double *s = (const double *)acc[0] + o, *c = (const double *)acc[1] + o;
 	for (int64_t i = 0; i < n; i++)
 		((double *)out)[i] = s[i] - c[i];
 }
+#endif
 
+/* Field 2 exists only for rows (acc[2] NULL otherwise). */
 static void sum3_init(red_acc acc, int64_t o, int64_t n)
 {
 	tnsr_red_kahan_init(acc, o, n);
-	memset((double *)acc[2] + o, 0, (size_t)n * sizeof(double));
+	if (acc[2])
+		memset((double *)acc[2] + o, 0, (size_t)n * sizeof(double));
 }
 
 /* The sum, with a pending row group added. */
 static void sum3_finish(red_acc acc, int64_t o, int64_t n, int64_t count, const red_params *pr, void *out)
 {
-	const double *s = (const double *)acc[0] + o, *c = (const double *)acc[1] + o, *g = (const double *)acc[2] + o;
+	const double *s = (const double *)acc[0] + o, *c = (const double *)acc[1] + o;
+	const double *g = acc[2] ? (const double *)acc[2] + o : NULL;
 	for (int64_t i = 0; i < n; i++) {
 		double si = s[i], ci = c[i];
-		if (g[i] != 0)
+		if (g && g[i] != 0)
 			kahan_add(&si, &ci, g[i]);
 		((double *)out)[i] = si - ci;
 	}
@@ -81,10 +95,12 @@ static void mean_finish(red_acc acc, int64_t o, int64_t n, int64_t count, const 
 		((double *)out)[i] /= (double)count;
 }
 
+#ifndef RED_AVX2
 void tnsr_red_field0_finish(red_acc acc, int64_t o, int64_t n, int64_t count, const red_params *pr, void *out)
 {
 	memcpy(out, (const uint64_t *)acc[0] + o, (size_t)n * 8);
 }
+#endif
 
 /* Integers (i64, u64: the same bits). */
 #define STEP_ADD_U(a, v, j) ((a) += (uint64_t)(v))
@@ -157,9 +173,9 @@ static void int_one_init(red_acc acc, int64_t o, int64_t n) { init_u64(acc, o, n
 
 #define STEP_MUL_F(a, v, j) ((a) *= (double)(v))
 #define STEP_MUL_U(a, v, j) ((a) *= (uint64_t)(v))
-PROD(prod_f32, float, double, FLANE_LOOP(float, x, n, w, l, STEP_MUL_F, VSTEP_MUL),
+PROD(prod_f32, float, double, FLANE_LOOP(float, w, STEP_MUL_F, VSTEP_MUL),
      FROW_LOOP(n, VST(a + k, VLD(a + k) * VLOAD_float(x + k)), a[k] *= (double)x[k]))
-PROD(prod_f64, double, double, FLANE_LOOP(double, x, n, w, l, STEP_MUL_F, VSTEP_MUL),
+PROD(prod_f64, double, double, FLANE_LOOP(double, w, STEP_MUL_F, VSTEP_MUL),
      FROW_LOOP(n, VST(a + k, VLD(a + k) * VLOAD_double(x + k)), a[k] *= x[k]))
 PROD(prod_int, uint64_t, uint64_t, LANE_LOOP(x, n, w, l, STEP_MUL_U), for (int64_t k = 0; k < n; k++) a[k] *= x[k])
 
@@ -234,6 +250,13 @@ static void c128_finish(red_acc acc, int64_t o, int64_t n, int64_t count, const 
 	RED_INLINE void NAME##_part(const T *restrict x, int64_t n, int p, red_slot *part,       \
 				    const red_params *pr)                                        \
 	{                                                                                        \
+		if (p == 1 && n < 16) { /* a short run: no lanes to set up */                    \
+			A v = (A)x[0];                                                           \
+			for (int64_t i = 1; i < n; i++)                                          \
+				v = OP(v, (A)x[i]);                                              \
+			memcpy(&part[0], &v, 8);                                                 \
+			return;                                                                  \
+		}                                                                                \
 		LT l[LANES_MAX];                                                                 \
 		for (int j = 0; j < LANES_MAX; j++)                                              \
 			l[j] = (LT)(INIT);                                                       \
@@ -273,11 +296,11 @@ static void c128_finish(red_acc acc, int64_t o, int64_t n, int64_t count, const 
 #define STEP_FMAX(a, v, j) ((a) = OP_FMAX((a), (double)(v)))
 #define STEP_FMAXF(a, v, j) ((a) = OP_FMAX((a), (v)))
 #define STEP_FMINF(a, v, j) ((a) = OP_FMIN((a), (v)))
-#define F32EXT_LOOP(STEP, VSTEP) F32LANE_LOOP(x, n, w, l, STEP, VSTEP)
+#define F32EXT_LOOP(STEP, VSTEP) F32LANE_LOOP(w, STEP, VSTEP)
 #define STEP_FMIN(a, v, j) ((a) = OP_FMIN((a), (double)(v)))
 #define STEP_IMAX(a, v, j) ((a) = OP_IMAX((a), (v)))
 #define STEP_IMIN(a, v, j) ((a) = OP_IMIN((a), (v)))
-#define FEXT_LOOP(T, STEP, VSTEP) FLANE_LOOP(T, x, n, w, l, STEP, VSTEP)
+#define FEXT_LOOP(T, STEP, VSTEP) FLANE_LOOP(T, w, STEP, VSTEP)
 #define FEXT_ROW(T, OP, VSTEP)                                                                    \
 	FROW_LOOP(n,                                                                             \
 		  do {                                                                           \
@@ -381,7 +404,7 @@ EXTREMUM(min_u64, uint64_t, uint64_t, uint64_t, OP_IMIN, UINT64_MAX, LANE_LOOP(x
 			  vm b_ = VBETTER(v_, a_);                                               \
 			  VST(a + k, VSEL(b_, v_, a_));                                          \
 			  vm i_ = *(const vm_u *)(idx + k);                                      \
-			  *(vm_u *)(idx + k) = (i_ & ~b_) | ((vm){red, red} & b_);     \
+			  *(vm_u *)(idx + k) = (i_ & ~b_) | (VSPLATM(red) & b_);     \
 		  } while (0),                                                                   \
 		  SARG_BODY(BETTER))
 #define IARG_ROW(BETTER)                                                                          \
@@ -419,13 +442,13 @@ static void arg_finish(red_acc acc, int64_t o, int64_t n, int64_t count, const r
 /* ---------------------------------------------------------------- the table */
 
 #define K KERNEL
-static const red_kernel_row kernels[] = {
-	{TNSR_RED_SUM, TNSR_F32, 0, K(sum_f32, 3, TNSR_F64, sum3_init, sum3_finish)},
-	{TNSR_RED_SUM, TNSR_F64, 0, K(sum_f64, 3, TNSR_F64, sum3_init, sum3_finish)},
+const red_kernel_row RED_SYM(tnsr_red_base_kernels)[] = {
+	{TNSR_RED_SUM, TNSR_F32, 0, K(sum_f32, -3, TNSR_F64, sum3_init, sum3_finish)},
+	{TNSR_RED_SUM, TNSR_F64, 0, K(sum_f64, -3, TNSR_F64, sum3_init, sum3_finish)},
 	{TNSR_RED_SUM, TNSR_I64, 0, K(sum_int, 1, TNSR_I64, int_zero_init, tnsr_red_field0_finish)},
 	{TNSR_RED_SUM, TNSR_U64, 0, K(sum_int, 1, TNSR_U64, int_zero_init, tnsr_red_field0_finish)},
-	{TNSR_RED_MEAN, TNSR_F32, 0, K(sum_f32, 3, TNSR_F64, sum3_init, mean_finish)},
-	{TNSR_RED_MEAN, TNSR_F64, 0, K(sum_f64, 3, TNSR_F64, sum3_init, mean_finish)},
+	{TNSR_RED_MEAN, TNSR_F32, 0, K(sum_f32, -3, TNSR_F64, sum3_init, mean_finish)},
+	{TNSR_RED_MEAN, TNSR_F64, 0, K(sum_f64, -3, TNSR_F64, sum3_init, mean_finish)},
 	{TNSR_RED_PROD, TNSR_F32, 0, K(prod_f32, 1, TNSR_F64, f64_one_init, tnsr_red_field0_finish)},
 	{TNSR_RED_PROD, TNSR_F64, 0, K(prod_f64, 1, TNSR_F64, f64_one_init, tnsr_red_field0_finish)},
 	{TNSR_RED_PROD, TNSR_I64, 0, K(prod_int, 1, TNSR_I64, int_one_init, tnsr_red_field0_finish)},
@@ -449,14 +472,28 @@ static const red_kernel_row kernels[] = {
 	{TNSR_RED_ARGMIN, TNSR_U64, 0, K(argmin_u64, 2, TNSR_I64, argmin_u64_init, arg_finish)},
 };
 
-const red_kernel *tnsr_red_kernel_find(tnsr_reduce_id id, tnsr_dtype kd, red_norm norm)
+#ifndef RED_AVX2
+const size_t tnsr_red_base_nkernels = sizeof tnsr_red_base_kernels / sizeof *tnsr_red_base_kernels;
+
+static const red_kernel *search(const red_kernel_row *rows, size_t n, tnsr_reduce_id id, tnsr_dtype kd,
+				red_norm norm)
 {
-	for (size_t i = 0; i < sizeof kernels / sizeof *kernels; i++)
-		if (kernels[i].id == id && kernels[i].kd == kd && kernels[i].norm == norm)
-			return &kernels[i].k;
-	for (size_t i = 0; i < tnsr_red_stats_nkernels; i++)
-		if (tnsr_red_stats_kernels[i].id == id && tnsr_red_stats_kernels[i].kd == kd &&
-		    tnsr_red_stats_kernels[i].norm == norm)
-			return &tnsr_red_stats_kernels[i].k;
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].id == id && rows[i].kd == kd && rows[i].norm == norm)
+			return &rows[i].k;
 	return NULL;
 }
+
+/* The AVX2 build when the CPU has AVX2 (both builds give the same bits). */
+const red_kernel *tnsr_red_kernel_find(tnsr_reduce_id id, tnsr_dtype kd, red_norm norm)
+{
+	static int avx2 = -1; /* a benign race: every thread computes the same value */
+	if (avx2 < 0)
+		avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+	const red_kernel *k =
+		search(avx2 ? tnsr_red_base_kernels_avx2 : tnsr_red_base_kernels, tnsr_red_base_nkernels, id, kd, norm);
+	return k ? k
+		 : search(avx2 ? tnsr_red_stats_kernels_avx2 : tnsr_red_stats_kernels, tnsr_red_stats_nkernels, id, kd,
+			  norm);
+}
+#endif

@@ -43,7 +43,7 @@ typedef struct red_params {
 typedef void *const *red_acc;
 
 typedef struct red_kernel {
-	int nfields;
+	int nfields;    /* accumulator fields per output; negative: -N, the last used by rows only */
 	tnsr_dtype fin; /* what finish writes: f64, i64, u64 or bool */
 	/* Accumulators of outputs O .. O+N-1 to the identity. */
 	void (*init)(red_acc acc, int64_t o, int64_t n);

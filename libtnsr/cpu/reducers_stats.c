@@ -1,5 +1,6 @@
 /* reducers_stats.c: the kernels of var and std, norm (orders 2, 1, 0, inf, -inf and any
  * p), all, any and logsumexp (see reducers.h for the contract, lanes.h for the loops). */
+#include "fastexp.h"
 #include "lanes.h"
 
 /* ---------------------------------------------------------------- var, std */
@@ -35,7 +36,7 @@
 		double l[LANES_MAX] = {0}, mlane[LANES_MAX], mean[RED_PMAX];                     \
 		int w = lane_width(p);                                                           \
 		double rows = (double)(n / p);                                                   \
-		FLANE_LOOP(T, x, n, w, l, STEP_ADD_F, VSTEP_ADD);                                \
+		FLANE_LOOP(T, w, STEP_ADD_F, VSTEP_ADD);                                \
 		for (int k = 0; k < p; k++) {                                                    \
 			FOLD(double, l, w, p, k, OP_ADD, mean[k]);                               \
 			mean[k] /= rows;                                                         \
@@ -44,9 +45,9 @@
 			mlane[j] = mean[j % p];                                                  \
 			l[j] = 0;                                                                \
 		}                                                                                \
-		vd mv[8];                                                                        \
+		vd mv[16 / VW];                                                                  \
 		memcpy(mv, mlane, sizeof mv);                                                    \
-		FLANE_LOOP(T, x, n, w, l, STEP_DEV2, VSTEP_DEV2);                                \
+		FLANE_LOOP(T, w, STEP_DEV2, VSTEP_DEV2);                                \
 		for (int k = 0; k < p; k++) {                                                    \
 			part[k * NP].f = mean[k];                                                \
 			FOLD(double, l, w, p, k, OP_ADD, part[k * NP + 1].f);                    \
@@ -139,23 +140,21 @@ static void std_finish(red_acc acc, int64_t o, int64_t n, int64_t count, const r
 #define VSTEP_NORM2(a, v, q) ((a) += NORM2_V(v))
 #define VSTEP_NORM1(a, v, q) ((a) += NORM1_V(v))
 #define VSTEP_NORM0(a, v, q) ((a) += NORM0_V(v))
-NORM_SUM(norm2_f32, float, NORM2_F, FLANE_LOOP(float, x, n, w, l, STEP_NORM2, VSTEP_NORM2),
+NORM_SUM(norm2_f32, float, NORM2_F, FLANE_LOOP(float, w, STEP_NORM2, VSTEP_NORM2),
 	 KAHAN_V(NORM2_V(VLOAD_float(x + k))))
-NORM_SUM(norm2_f64, double, NORM2_F, FLANE_LOOP(double, x, n, w, l, STEP_NORM2, VSTEP_NORM2),
+NORM_SUM(norm2_f64, double, NORM2_F, FLANE_LOOP(double, w, STEP_NORM2, VSTEP_NORM2),
 	 KAHAN_V(NORM2_V(VLOAD_double(x + k))))
-NORM_SUM(norm1_f32, float, NORM1_F, FLANE_LOOP(float, x, n, w, l, STEP_NORM1, VSTEP_NORM1),
+NORM_SUM(norm1_f32, float, NORM1_F, FLANE_LOOP(float, w, STEP_NORM1, VSTEP_NORM1),
 	 KAHAN_V(NORM1_V(VLOAD_float(x + k))))
-NORM_SUM(norm1_f64, double, NORM1_F, FLANE_LOOP(double, x, n, w, l, STEP_NORM1, VSTEP_NORM1),
+NORM_SUM(norm1_f64, double, NORM1_F, FLANE_LOOP(double, w, STEP_NORM1, VSTEP_NORM1),
 	 KAHAN_V(NORM1_V(VLOAD_double(x + k))))
-NORM_SUM(norm0_f32, float, NORM0_F, FLANE_LOOP(float, x, n, w, l, STEP_NORM0, VSTEP_NORM0),
+NORM_SUM(norm0_f32, float, NORM0_F, FLANE_LOOP(float, w, STEP_NORM0, VSTEP_NORM0),
 	 KAHAN_V(NORM0_V(VLOAD_float(x + k))))
-NORM_SUM(norm0_f64, double, NORM0_F, FLANE_LOOP(double, x, n, w, l, STEP_NORM0, VSTEP_NORM0),
+NORM_SUM(norm0_f64, double, NORM0_F, FLANE_LOOP(double, w, STEP_NORM0, VSTEP_NORM0),
 	 KAHAN_V(NORM0_V(VLOAD_double(x + k))))
 #define NORMP_ROW2                                                                               \
-	do {                                                                                     \
-		kahan_add(s + k, c + k, NORMP_F((double)x[k]));                                  \
-		kahan_add(s + k + 1, c + k + 1, NORMP_F((double)x[k + 1]));                      \
-	} while (0)
+	for (int j_ = 0; j_ < VW; j_++)                                                          \
+	kahan_add(s + k + j_, c + k + j_, NORMP_F((double)x[k + j_]))
 NORM_SUM(normp_f32, float, NORMP_F, LANE_LOOP(x, n, w, l, STEP_NORMP), NORMP_ROW2)
 NORM_SUM(normp_f64, double, NORMP_F, LANE_LOOP(x, n, w, l, STEP_NORMP), NORMP_ROW2)
 
@@ -185,7 +184,7 @@ static void normp_finish(red_acc acc, int64_t o, int64_t n, int64_t count, const
 		for (int j = 0; j < LANES_MAX; j++)                                              \
 			l[j] = (INIT);                                                           \
 		int w = lane_width(p);                                                           \
-		FLANE_LOOP(T, x, n, w, l, STEP, VSTEP);                                          \
+		FLANE_LOOP(T, w, STEP, VSTEP);                                          \
 		for (int k = 0; k < p; k++)                                                      \
 			FOLD(double, l, w, p, k, OP, part[k * NP].f);                            \
 	}                                                                                        \
@@ -289,7 +288,29 @@ RED_INLINE void lse_add(double *m, double *s, double bm, double bs)
 #define VSTEP_LSE_MAX(a, v, q) ((a) = VSEL((((v) - (v)) == 0) & ((v) > (a)), (v), (a)))
 #define STEP_LSE_FLAGS(a, v, j) ((a) |= ((v) != (v) ? LSE_NAN : 0) | ((double)(v) == INFINITY ? LSE_INF : 0))
 #define STEP_LSE_SUM(a, v, j) ((a) += FINITE(v) ? exp((double)(v) - mlane[j]) : 0.0)
-#define LSE(NAME, T)                                                                              \
+#define LSE_SUM_F64 LANE_LOOP(x, n, w, l, STEP_LSE_SUM)
+/* f32: exp in f32 (fastexp.h), four at a time when one column, summed in f64 lanes. */
+#define STEP_LSE_SUMF(a, v, j) ((a) += FINITE(v) ? (double)fx_expf((v) - (float)mlane[j]) : 0.0)
+#define LSE_SUM_F32                                                                              \
+	do {                                                                                     \
+		if (p != 1) {                                                                    \
+			LANE_LOOP(x, n, w, l, STEP_LSE_SUMF);                                    \
+			break;                                                                   \
+		}                                                                                \
+		float mf = (float)mlane[0];                                                      \
+		fx_vf m4 = {mf, mf, mf, mf}, zero4 = {0, 0, 0, 0};                               \
+		int64_t i = 0;                                                                   \
+		for (; i + 16 <= n; i += 16)                                                     \
+			for (int q = 0; q < 16; q += 4) {                                        \
+				fx_vf v = *(const fx_vf_u *)(x + i + q);                         \
+				fx_vf e = fx_sel((v - v) == 0, fx_expf4(v - m4), zero4);         \
+				for (int j = 0; j < 4; j++)                                      \
+					l[q + j] += (double)e[j];                                \
+			}                                                                        \
+		for (int j = 0; i + j < n; j++)                                                  \
+			STEP_LSE_SUMF(l[j], x[i + j], j);                                        \
+	} while (0)
+#define LSE(NAME, T, SUMLOOP)                                                                     \
 	RED_INLINE void NAME##_part(const T *restrict x, int64_t n, int p, red_slot *part,       \
 				    const red_params *pr)                                        \
 	{                                                                                        \
@@ -298,7 +319,7 @@ RED_INLINE void lse_add(double *m, double *s, double bm, double bs)
 		int w = lane_width(p);                                                           \
 		for (int j = 0; j < LANES_MAX; j++)                                              \
 			l[j] = -INFINITY;                                                        \
-		FLANE_LOOP(T, x, n, w, l, STEP_LSE_MAX, VSTEP_LSE_MAX);                          \
+		FLANE_LOOP(T, w, STEP_LSE_MAX, VSTEP_LSE_MAX);                          \
 		LANE_LOOP(x, n, w, f, STEP_LSE_FLAGS);                                           \
 		for (int k = 0; k < p; k++) {                                                    \
 			FOLD(double, l, w, p, k, OP_IMAX, m[k]);                                 \
@@ -308,7 +329,7 @@ RED_INLINE void lse_add(double *m, double *s, double bm, double bs)
 			mlane[j] = m[j % p];                                                     \
 			l[j] = 0;                                                                \
 		}                                                                                \
-		LANE_LOOP(x, n, w, l, STEP_LSE_SUM);                                             \
+		SUMLOOP;                                                                         \
 		for (int k = 0; k < p; k++) {                                                    \
 			part[k * NP].f = m[k];                                                   \
 			FOLD(double, l, w, p, k, OP_ADD, part[k * NP + 1].f);                    \
@@ -341,8 +362,8 @@ RED_INLINE void lse_add(double *m, double *s, double bm, double bs)
 	}                                                                                        \
 	KERNEL_WRAPPERS(NAME, T)
 
-LSE(lse_f32, float)
-LSE(lse_f64, double)
+LSE(lse_f32, float, LSE_SUM_F32)
+LSE(lse_f64, double, LSE_SUM_F64)
 
 static void lse_init(red_acc acc, int64_t o, int64_t n)
 {
@@ -368,7 +389,7 @@ static void lse_finish(red_acc acc, int64_t o, int64_t n, int64_t count, const r
 #define K KERNEL
 #define KAHAN tnsr_red_kahan_init
 #define FIELD0 tnsr_red_field0_finish
-const red_kernel_row tnsr_red_stats_kernels[] = {
+const red_kernel_row RED_SYM(tnsr_red_stats_kernels)[] = {
 	{TNSR_RED_VAR, TNSR_F32, 0, K(var_f32, 2, TNSR_F64, KAHAN, var_finish)},
 	{TNSR_RED_VAR, TNSR_F64, 0, K(var_f64, 2, TNSR_F64, KAHAN, var_finish)},
 	{TNSR_RED_STD, TNSR_F32, 0, K(var_f32, 2, TNSR_F64, KAHAN, std_finish)},
@@ -390,4 +411,6 @@ const red_kernel_row tnsr_red_stats_kernels[] = {
 	{TNSR_RED_LOGSUMEXP, TNSR_F32, 0, K(lse_f32, 3, TNSR_F64, lse_init, lse_finish)},
 	{TNSR_RED_LOGSUMEXP, TNSR_F64, 0, K(lse_f64, 3, TNSR_F64, lse_init, lse_finish)},
 };
+#ifndef RED_AVX2
 const size_t tnsr_red_stats_nkernels = sizeof tnsr_red_stats_kernels / sizeof *tnsr_red_stats_kernels;
+#endif

@@ -46,13 +46,21 @@ static const double ones4[4] = {1, 1, 1, 1}, zeros4[4] = {0, 0, 0, 0};
 /* One contiguous slice of K elements. */
 static void f32_last(const float *restrict x, float *restrict y, int64_t k, bool log_)
 {
-	fx_vf m4 = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+	fx_vf m4[4] = {{-INFINITY, -INFINITY, -INFINITY, -INFINITY}};
+	m4[1] = m4[2] = m4[3] = m4[0];
 	int64_t i = 0;
+	for (; i + 16 <= k; i += 16) { /* four chains: the max's latency hidden */
+		m4[0] = NAN_WINS_MAX(m4[0], LOAD4(x + i));
+		m4[1] = NAN_WINS_MAX(m4[1], LOAD4(x + i + 4));
+		m4[2] = NAN_WINS_MAX(m4[2], LOAD4(x + i + 8));
+		m4[3] = NAN_WINS_MAX(m4[3], LOAD4(x + i + 12));
+	}
 	for (; i + 4 <= k; i += 4)
-		m4 = NAN_WINS_MAX(m4, LOAD4(x + i));
+		m4[0] = NAN_WINS_MAX(m4[0], LOAD4(x + i));
 	float m = -INFINITY;
-	for (int j = 0; j < 4; j++)
-		m = (m4[j] > m || m4[j] != m4[j]) ? m4[j] : m;
+	for (int q = 0; q < 4; q++)
+		for (int j = 0; j < 4; j++)
+			m = (m4[q][j] > m || m4[q][j] != m4[q][j]) ? m4[q][j] : m;
 	for (; i < k; i++)
 		m = (x[i] > m || x[i] != x[i]) ? x[i] : m;
 	double s4[4] = {0, 0, 0, 0}, s = 0;

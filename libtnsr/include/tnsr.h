@@ -277,10 +277,13 @@ void tnsr_sink_remove_temporaries(void);
 
 /* ---------------------------------------------------------------- formats */
 
+/* The longest member name a codec reports, in bytes (the .tnsr format's limit). */
+#define TNSR_MAX_NAME 1024
+
 /* What a codec found about one tensor of a file, before any data is touched. */
 typedef struct tnsr_member_info {
 	const char *format;       /* "npy", ... */
-	char name[256];           /* member name in a container; "" for a lone tensor */
+	char name[TNSR_MAX_NAME + 1]; /* member name in a container; "" for a lone tensor */
 	tnsr_dtype dtype;
 	char byteorder;           /* '<', '>' or '|' as stored */
 	int ndim;
@@ -331,10 +334,37 @@ tnsr_status tnsr_load(const char *path, tnsr_tensor **out);
 /* Writes T to PATH (NULL or "-": stdout) in FORMAT (NULL: from the extension of PATH,
  * .npy for stdout).  Atomic for files. */
 tnsr_status tnsr_save(const char *path, const char *format, const tnsr_tensor *t);
+/* Typed key/value pairs stored with a .tnsr file (provenance: creator, source, seed);
+ * safetensors' __metadata__ reads back as strings.
+ * A pair holds one value (IS_ARRAY false, COUNT 1) or a flat array of COUNT values of
+ * one type at VALUES: bool[], int64_t[], double[] or const char *[] (NUL-terminated
+ * UTF-8).  No nesting.  Keys are UTF-8, 1..255 bytes, unique within a file. */
+typedef enum tnsr_meta_type {
+	TNSR_META_BOOL = 1, TNSR_META_I64 = 2, TNSR_META_F64 = 3, TNSR_META_STRING = 4
+} tnsr_meta_type;
+typedef struct tnsr_meta {
+	const char *key;
+	tnsr_meta_type type;
+	bool is_array;
+	size_t count;
+	const void *values;
+} tnsr_meta;
+
+/* The key/value pairs of the file the current member belongs to: *ITEMS gets N of them
+ * (N 0 and *ITEMS NULL for a file without any, and for formats that store none).  They
+ * belong to R and stay valid until R moves to the next file of a stream or closes. */
+tnsr_status tnsr_reader_metadata(tnsr_reader *r, const tnsr_meta **items, size_t *n);
+
 /* How containers and conversions are written. */
 typedef struct tnsr_write_options {
 	int compress;  /* deflate level 1..9, 0 stored, -1 the format's default */
 	char order;    /* 'C' (default) or 'F': the layout a format with an order flag gets */
+	/* Zero-initialised means the defaults: */
+	size_t alignment;          /* .tnsr: tensor data alignment, a power of two 64..65536; 0: 64 */
+	/* .tnsr stores these typed; .safetensors as __metadata__ strings (non-strings as
+	 * their JSON text); other formats ignore them. */
+	const tnsr_meta *metadata; /* NMETADATA key/value pairs to store; NULL: none */
+	size_t nmetadata;
 } tnsr_write_options;
 
 /* Writes N named tensors (NAMES unique) to PATH (NULL or "-": stdout) as one container
@@ -444,6 +474,13 @@ tnsr_op_args tnsr_op_args_default(void);
 typedef struct tnsr_op tnsr_op;
 typedef tnsr_status (*tnsr_op_fn)(const tnsr_op *op, tnsr_tensor *const *in, int n, const tnsr_op_args *args,
 				  tnsr_tensor **out);
+/* A backward rule: given the op's inputs IN, its result OUT and the gradient GRAD of the
+ * result, stores in GRAD_IN[k] the gradient for each input k with NEEDS[k] set (others
+ * stay NULL), each of its input's shape.  Written in terms of other ops (tnsr_op_apply),
+ * so any device that runs the ops runs the gradients. */
+typedef tnsr_status (*tnsr_backward_fn)(const tnsr_op *op, tnsr_tensor *const *in, int n, const tnsr_tensor *out,
+					const tnsr_tensor *grad, const tnsr_op_args *args, const bool *needs,
+					tnsr_tensor **grad_in);
 struct tnsr_ew_desc;     /* elementwise kernels and dtype rule (libtnsr/cpu/) */
 struct tnsr_reduce_desc; /* a reduction's accumulator (libtnsr/cpu/reduce.c) */
 
@@ -458,7 +495,7 @@ struct tnsr_op {
 	tnsr_op_fn run;         /* the CPU implementation on whole tensors */
 	const struct tnsr_ew_desc *ew;         /* elementwise ops: chunk kernels (streamable) */
 	const struct tnsr_reduce_desc *reduce; /* reductions: streamed accumulation */
-	const void *backward;   /* the backward rule (tgrad); NULL when not differentiable */
+	tnsr_backward_fn backward; /* the backward rule (tgrad); NULL when not differentiable */
 };
 
 /* Every op, in help order, terminated by a row whose name is NULL. */
@@ -501,6 +538,58 @@ typedef struct tnsr_chain_output {
  * as it is computed when the run ends the chain.  Other ops see whole tensors. */
 tnsr_status tnsr_chain_run(const tnsr_step *steps, int n, tnsr_reader *input, tnsr_tensor *input_tensor,
 			   const tnsr_chain_output *out);
+
+/* ---------------------------------------------------------------- expressions and autodiff */
+
+/* A graph of ops over named inputs and constants (libtnsr/graph.h has the node layout).
+ * Nodes are appended after their inputs, so their order is a topological order. */
+typedef struct tnsr_graph tnsr_graph;
+
+tnsr_graph *tnsr_graph_new(void);
+void tnsr_graph_free(tnsr_graph *g);
+/* A leaf named NAME (bound later with tnsr_graph_bind); the same name gives the same node. */
+int tnsr_graph_input(tnsr_graph *g, const char *name);
+/* A constant leaf; takes over the caller's reference to T. */
+int tnsr_graph_constant(tnsr_graph *g, tnsr_tensor *t);
+/* OP applied to the nodes INPUTS (N of them) with ARGS (NULL: the defaults); the new
+ * node's index, or -1 (error set: TNSR_E_USAGE for an operand count the op does not take). */
+int tnsr_graph_op(tnsr_graph *g, const tnsr_op *op, const int *inputs, int n, const tnsr_op_args *args);
+/* Binds input NAME to T (a new reference is taken); TNSR_E_VALUE naming the nearest input
+ * when the expression has no such name.  T NULL only checks the name (binds nothing). */
+tnsr_status tnsr_graph_bind(tnsr_graph *g, const char *name, tnsr_tensor *t);
+/* The value of NODE (computing what it needs; values are kept for backward).  *OUT is
+ * a new reference. */
+tnsr_status tnsr_graph_eval(tnsr_graph *g, int node, tnsr_tensor **out);
+/* Reverse-mode gradients of NODE with respect to the inputs named WRT[0..N-1]: GRADS[i]
+ * gets a new tensor of that input's shape.  GRAD_OUTPUT seeds the backward pass; NULL is
+ * allowed only for a 0-d NODE (PyTorch: "grad can be implicitly created only for scalar
+ * outputs").  Branches that cannot reach a WRT input are pruned; a gradient asked through
+ * an op that has none, or for an integer input, is an error naming the op. */
+tnsr_status tnsr_graph_backward(tnsr_graph *g, int node, const tnsr_tensor *grad_output, const char *const *wrt,
+				int n, tnsr_tensor **grads);
+
+/* Forward evaluation in bounded memory where the ops allow.  NODE is a chain when every
+ * op on the way from one named input (the root) to NODE takes the previous value as one
+ * operand and only leaves (other inputs, constants) as the others, and the root is used
+ * once: sum(relu(x * 2 - b)).  tnsr_graph_chain_input gives the root's name, or NULL
+ * when NODE is not a chain.  tnsr_graph_run_chain hands the chain to tnsr_chain_run,
+ * which streams its elementwise runs and a reduction ending them: the root's value comes
+ * from INPUT (a reader on its member, consumed) or, with INPUT NULL, from its binding; the
+ * other inputs must be bound.  The result goes to OUT; no value is kept (no backward).
+ * TNSR_E_UNSUPPORTED when NODE is not a chain. */
+const char *tnsr_graph_chain_input(const tnsr_graph *g, int node);
+tnsr_status tnsr_graph_run_chain(tnsr_graph *g, int node, tnsr_reader *input, const tnsr_chain_output *out);
+
+/* Parses EXPR (Python/PyTorch syntax: + - * / ** @, unary minus, .T .mT, indexing,
+ * f(a, ...) and a.f(...) for every op of the table, keyword arguments) into G and returns
+ * its output node in *OUT.  On a syntax error or an unknown name, TNSR_E_USAGE with the
+ * message and *ERROR_COLUMN (0-based byte offset in EXPR) of the offending token.
+ * Syntax errors read "syntax error: expected ')' to close '(' at column 5" (columns in
+ * messages count from 1); unknown ops "unknown op 'sine' (did you mean sin?)".  Number
+ * literals become wrapped scalars, arithmetic on numbers alone is folded as Python does
+ * it, and allclose/equal give a 0-d bool.  *ERROR_COLUMN (may be NULL) is -1 on success
+ * and for errors without a position; after a failure G may hold unused nodes. */
+tnsr_status tnsr_expr_parse(const char *expr, tnsr_graph *g, int *out, int *error_column);
 
 /* ---------------------------------------------------------------- printing */
 

@@ -6,7 +6,7 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-TOOLS="tcreate tinfo tshow tops"
+TOOLS="tcreate tinfo tshow tops tconvert tgrad"
 
 # Runs "$@" with standard output on a pseudo-terminal; prints what the terminal showed.
 on_tty() {

@@ -66,10 +66,11 @@ static tnsr_status reduce_chunked(const tnsr_op *op, const tnsr_op_args *args, c
 	for (int i = 0; pos < n; i++) {
 		int64_t c = chunks[i % nchunks];
 		int64_t m = c == 0 || n - pos < c ? n - pos : c;
-		/* copy each chunk to a fresh buffer, so that the state cannot keep pointers into it */
-		char *buf = malloc((size_t)m * es + 1);
-		memcpy(buf, data + (size_t)pos * es, (size_t)m * es);
-		s = tnsr_reduce_feed(st, buf, pos, m);
+		/* each chunk in a fresh buffer, so that the state cannot keep pointers into it;
+		 * every other one at an odd address (a stream's buffer need not be aligned) */
+		char *buf = malloc((size_t)m * es + 1), *at = buf + (nchunks > 1 ? i % 2 : 0);
+		memcpy(at, data + (size_t)pos * es, (size_t)m * es);
+		s = tnsr_reduce_feed(st, at, pos, m);
 		free(buf);
 		if (s) {
 			tnsr_reduce_free(st);

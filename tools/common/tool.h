@@ -87,4 +87,39 @@ void tool_write(const tool_output *out, const tnsr_tensor *t);
 /* Flushes and checks standard output at exit, failing with status 1 on a write error. */
 void tool_finish_stdout(void);
 
+/* ---------------------------------------------------------------- expressions (tgrad, tops eval) */
+
+/* The --seed argument: 0..2^64-1, or a negative number that wraps (as tcreate reads it);
+ * TEXT NULL gives a seed from the operating system's entropy.  Exits 2 when unreadable. */
+uint64_t tool_parse_seed(const char *text);
+/* The seed of NAME's generator under --seed SEED: each name draws its own stream, so the
+ * order of the bindings does not matter.  It is splitmix64(SEED ^ FNV-1a-64(NAME)):
+ * NAME=randn:S gives what `tcreate --randn S --seed K` gives with that K. */
+uint64_t tool_bind_seed(uint64_t seed, const char *name);
+/* Splits "NAME=VALUE": NAME (a Python identifier) into BUF, *VALUE after the '='.  False
+ * when ARG is not a binding. */
+bool tool_split_binding(const char *arg, char *name, size_t size, const char **value);
+/* Whether VALUE is read from a file or standard input (a path, '-', CONTAINER:MEMBER)
+ * rather than a number or a generator. */
+bool tool_bind_is_operand(const char *value);
+/* The tensor VALUE gives: an existing file (which wins over every other reading), '-',
+ * a number (a 0-d f32 tensor, not a wrapped scalar; True/False a 0-d bool), a generator
+ * GEN:ARGS[:DTYPE] (randn:10x784, rand:3x4, zeros:S, ones:S, arange:STOP or
+ * arange:START,STOP[,STEP], randint:S:HI or randint:S:LO,HI) seeded with
+ * tool_bind_seed(SEED, NAME), else a path or CONTAINER:MEMBER.  Exits on failure: 2 for
+ * a generator that cannot be read, 1 for a file that cannot be loaded. */
+tnsr_tensor *tool_bind_value(const char *name, const char *value, uint64_t seed);
+/* Binds each of the N arguments "NAME=VALUE" into G with tool_bind_value, except the
+ * name SKIP (NULL: none), which the caller binds itself.  Exits 2 for an argument that
+ * is not NAME=VALUE, a name bound twice, '-' bound twice, or a name the expression
+ * lacks (naming the nearest). */
+void tool_bind_all(tnsr_graph *g, char *const *bindings, int n, uint64_t seed, const char *skip);
+
+/* Prints the expression EXPR on stderr, indented, and a caret under byte COLUMN: the two
+ * lines under a syntax error's message, as Python prints them. */
+void tool_expr_caret(const char *expr, int column);
+/* Prints "NAME: MESSAGE" (the library's last error) and, when COLUMN >= 0, the caret
+ * lines under it; exits as tool_die does for STATUS. */
+_Noreturn void tool_expr_die(tnsr_status status, const char *expr, int column);
+
 #endif

@@ -181,8 +181,9 @@ static bool describe(const char *path)
 			break;
 		print_member(tnsr_reader_name(r), &info, stats ? &s : NULL, checksum);
 	}
-	if (st == TNSR_END && n == 0)
-		st = tnsr_error(TNSR_E_FORMAT, "%s: holds no tensor", tnsr_reader_name(r));
+	/* An empty container (np.savez() with no arrays) is valid: it lists nothing. */
+	if (st == TNSR_END && n == 0 && !json)
+		printf("%s: %s with no tensors\n", tnsr_reader_name(r), info.format);
 	tnsr_reader_close(r);
 	if (st && st != TNSR_END) {
 		tool_warn("%s", tnsr_error_message());

@@ -8,6 +8,7 @@
 static const char general[] =
 	"usage: tops OP [OPERAND...] [OPTIONS] [then OP [OPERAND...] [OPTIONS]]...\n"
 	"       tops help [OP]\n"
+	"       tops eval EXPR [NAME=VALUE...]    (see tops eval --help)\n"
 	"\n"
 	"Operate on tensors with PyTorch's semantics: NumPy broadcasting, torch.result_type\n"
 	"promotion, views for shape ops.  An op takes its tensor operands in order, the input\n"
@@ -79,6 +80,10 @@ void tops_help(const char *name)
 			}
 			putchar('\n');
 		}
+		return;
+	}
+	if (strcmp(name, "eval") == 0) {
+		tops_eval_help();
 		return;
 	}
 	const tnsr_op *op = tnsr_op_find(name);

@@ -116,6 +116,8 @@ static void release(tops_command *cmd, tnsr_step *steps, tnsr_reader *reader, tn
 int main(int argc, char **argv)
 {
 	tool_init("tops");
+	if (argc > 1 && strcmp(argv[1], "eval") == 0)
+		return tops_eval(argc - 1, argv + 1);
 	tops_command cmd;
 	tops_parse(argc, argv, &cmd);
 	check_device();

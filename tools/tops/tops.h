@@ -34,4 +34,8 @@ void tops_parse(int argc, char **argv, tops_command *cmd);
 /* Help: the general usage with every op by group, or one op's page. */
 void tops_help(const char *op_name);
 
+/* tops eval EXPR NAME=VALUE... (eval.c): ARGV[0] is "eval". */
+int tops_eval(int argc, char **argv);
+void tops_eval_help(void);
+
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tool.h"
 
@@ -89,6 +90,21 @@ static bool show(const char *path, const tnsr_print_options *opt)
 {
 	tnsr_reader *r;
 	tnsr_member_info info;
+	struct stat sb;
+	if (strchr(path, ':') && stat(path, &sb) != 0) { /* CONTAINER:MEMBER: that member alone */
+		tnsr_tensor *t;
+		tnsr_status st = tool_open_operand(path, &r, &info);
+		if (!st)
+			st = tnsr_reader_load(r, &t);
+		tnsr_reader_close(r);
+		if (st) {
+			tool_warn("%s", tnsr_error_message());
+			return false;
+		}
+		bool ok = print_one(path, NULL, t, opt);
+		tnsr_tensor_free(t);
+		return ok;
+	}
 	tnsr_status st = tnsr_reader_open(path, &r);
 	if (st) {
 		tool_warn("%s", tnsr_error_message());
