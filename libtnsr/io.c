@@ -44,7 +44,8 @@ tnsr_status tnsr_codec_pick(const char *path, const char *format, const tnsr_cod
 tnsr_status tnsr_write(tnsr_sink *sink, const char *format, const tnsr_tensor *t)
 {
 	const tnsr_codec *codec;
-	tnsr_status st = tnsr_codec_pick(NULL, format, &codec);
+	/* Without a format, a file sink's name says which (.npy for stdout). */
+	tnsr_status st = tnsr_codec_pick(tnsr_sink_is_stream(sink) ? NULL : tnsr_sink_name(sink), format, &codec);
 	return st ? st : codec->write(sink, t);
 }
 

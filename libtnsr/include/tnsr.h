@@ -372,7 +372,8 @@ typedef struct tnsr_write_options {
 tnsr_status tnsr_save_many(const char *path, const char *format, tnsr_tensor *const *tensors,
 			   const char *const *names, int n, const tnsr_write_options *options);
 
-/* Writes T to an open sink in FORMAT ("npy", ...). */
+/* Writes T to an open sink in FORMAT ("npy", ...; NULL: by the sink's file name, .npy
+ * for stdout). */
 tnsr_status tnsr_write(tnsr_sink *sink, const char *format, const tnsr_tensor *t);
 
 /* Streaming writes: the header of a C-order DTYPE tensor of SHAPE in FORMAT (NULL: from

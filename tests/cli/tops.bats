@@ -171,3 +171,14 @@ setup_file() {
 	run tops help view
 	[[ "${lines[0]}" == "usage: tops reshape A S" ]]
 }
+
+@test "-o picks the format from the extension for every kind of result" {
+	run tops transpose "$BATS_FILE_TMPDIR/x.npy" -o t.tnsr
+	assert_status 0
+	run tinfo t.tnsr
+	[[ "$output" == "t.tnsr:arr_0: tnsr f32 (4, 3) C-order, "* ]]
+	run tops sum "$BATS_FILE_TMPDIR/x.npy" -o s.npz
+	assert_status 0
+	py -c 'import numpy as np; np.save("s.npy", np.load("s.npz")["arr_0"])'
+	expect_npy s.npy "np.float32(6)"
+}
