@@ -160,3 +160,18 @@ PY
 	assert_status 0
 	[[ "$output" == "tinfo (tnsr) "* ]]
 }
+
+@test "tinfo shows a file's metadata (safetensors __metadata__)" {
+	py - <<'PY'
+import json, struct
+hdr = {"__metadata__": {"format": "pt", "source": "a b"}, "w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}
+h = json.dumps(hdr, separators=(",", ":")).encode()
+h += b" " * (-len(h) % 8)
+open("m.safetensors", "wb").write(struct.pack("<Q", len(h)) + h + struct.pack("<2f", 1, 2))
+PY
+	run tinfo m.safetensors
+	assert_status 0
+	[ "${lines[1]}" = "   metadata: format=pt source=a b" ]
+	run tinfo --json m.safetensors
+	[[ "$output" == *', "metadata": {"format": "pt", "source": "a b"}}' ]]
+}

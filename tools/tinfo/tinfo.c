@@ -96,7 +96,42 @@ static void print_stats(const tinfo_stats *s)
 	printf("%s%lld%s%lld", k[4], (long long)s->nan, k[5], (long long)s->inf);
 }
 
-static void print_member(const char *file, const tnsr_member_info *m, const tinfo_stats *s, const char *checksum)
+/* A file's key/value pairs (.tnsr metadata, safetensors __metadata__): as a JSON
+ * object, or as "key=value" words. */
+static void print_metadata(const tnsr_meta *items, size_t n)
+{
+	fputs(json ? ", \"metadata\": {" : "   metadata:", stdout);
+	for (size_t i = 0; i < n; i++) {
+		const tnsr_meta *m = &items[i];
+		if (json) {
+			fputs(i ? ", " : "", stdout);
+			print_json_string(m->key);
+			fputs(": ", stdout);
+		} else {
+			printf(" %s=", m->key);
+		}
+		fputs(m->is_array ? "[" : "", stdout);
+		for (size_t k = 0; k < m->count; k++) {
+			fputs(k ? ", " : "", stdout);
+			switch (m->type) {
+			case TNSR_META_BOOL: fputs(((const bool *)m->values)[k] ? "true" : "false", stdout); break;
+			case TNSR_META_I64: printf("%lld", (long long)((const int64_t *)m->values)[k]); break;
+			case TNSR_META_F64: print_number(((const double *)m->values)[k]); break;
+			case TNSR_META_STRING:
+				if (json)
+					print_json_string(((const char *const *)m->values)[k]);
+				else
+					fputs(((const char *const *)m->values)[k], stdout);
+				break;
+			}
+		}
+		fputs(m->is_array ? "]" : "", stdout);
+	}
+	fputs(json ? "}" : "\n", stdout);
+}
+
+static void print_member(const char *file, const tnsr_member_info *m, const tinfo_stats *s, const char *checksum,
+			 const tnsr_meta *meta, size_t nmeta)
 {
 	char shape[1024];
 	const char *dtype = tnsr_dtype_name(m->dtype);
@@ -127,6 +162,8 @@ static void print_member(const char *file, const tnsr_member_info *m, const tinf
 			print_stats(s);
 		if (checksum)
 			printf(", \"checksum\": \"%s\"", checksum);
+		if (nmeta)
+			print_metadata(meta, nmeta);
 		puts("}");
 		return;
 	}
@@ -149,6 +186,8 @@ static void print_member(const char *file, const tnsr_member_info *m, const tinf
 		puts("   checksums match");
 	else if (checksum)
 		printf("   no checksums stored (%s has none); sizes verified\n", m->format);
+	if (nmeta)
+		print_metadata(meta, nmeta);
 }
 
 /* --verify: "ok" when stored checksums match, "none" when the format stores none (its
@@ -179,7 +218,12 @@ static bool describe(const char *path)
 			break;
 		if (stats && (st = tinfo_stats_compute(r, &info, &s)))
 			break;
-		print_member(tnsr_reader_name(r), &info, stats ? &s : NULL, checksum);
+		/* Metadata belongs to the file: shown after its first member (with every one in JSON). */
+		const tnsr_meta *meta = NULL;
+		size_t nmeta = 0;
+		if (tnsr_reader_metadata(r, &meta, &nmeta) || (!json && n > 1))
+			nmeta = 0;
+		print_member(tnsr_reader_name(r), &info, stats ? &s : NULL, checksum, meta, nmeta);
 	}
 	/* An empty container (np.savez() with no arrays) is valid: it lists nothing. */
 	if (st == TNSR_END && n == 0 && !json)
