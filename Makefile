@@ -103,6 +103,7 @@ uninstall:
 
 bench: all
 	@bench/run
+	@$${PY:-/usr/bin/python3} bench/tgrad.py
 
 fmt:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -35,7 +35,9 @@ BW_RULE(matmul)
 		grad_in[0] = a->ndim == 1 ? bw_reshape(&s, d, 1, a->shape) : d;
 	}
 	if (needs[1]) {
-		tnsr_tensor *d = bw_fit(&s, bw_op2(&s, "matmul", matrix_t(&s, a1), g), b1);
+		/* (G^T @ A)^T rather than A^T @ G: the same values, but A, usually the large
+		 * operand (X in X @ W.T), is read in its own row-major order. */
+		tnsr_tensor *d = bw_fit(&s, matrix_t(&s, bw_op2(&s, "matmul", matrix_t(&s, g), a1)), b1);
 		grad_in[1] = b->ndim == 1 ? bw_reshape(&s, d, 1, b->shape) : d;
 	}
 	return bw_end(&s, grad_in, 2);
