@@ -102,5 +102,9 @@ void tops_help(const char *name)
 			any = true;
 		}
 	printf("\nWhen one operand fewer is given, the first comes from standard input.\n\nExamples:\n");
-	printf(group_examples[op->group], op->name, op->name);
+	/* The losses are the two-operand rows of the neural-net group. */
+	if (op->group == TNSR_GROUP_NN && op->min_inputs == 2)
+		printf("  tops %s logits.npy target.npy\n  tcreate --randn 4x3 | tops %s target.npy\n", op->name, op->name);
+	else
+		printf(group_examples[op->group], op->name, op->name);
 }
