@@ -31,6 +31,8 @@ HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps test unit cli asan install uninstall demo bench clean fmt
+# Objects are never intermediate: keep them, so that a second make has nothing to do.
+.SECONDARY:
 all: deps build-all
 
 build-all: $(BUILD)/libtnsr.a $(BUILD)/libtnsr.so $(TOOL_BINS) $(UNIT_BINS) $(HELPER_BINS)
