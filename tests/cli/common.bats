@@ -8,27 +8,6 @@ bats_require_minimum_version 1.5.0
 
 TOOLS="tcreate tinfo tshow tops tconvert tgrad"
 
-# Runs "$@" with standard output on a pseudo-terminal; prints what the terminal showed.
-on_tty() {
-	py - "$@" <<'PY'
-import os, pty, sys
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(sys.argv[1], sys.argv[1:])
-out = b""
-while True:
-    try:
-        chunk = os.read(fd, 65536)
-    except OSError:
-        break
-    if not chunk:
-        break
-    out += chunk
-_, status = os.waitpid(pid, 0)
-sys.stdout.write(out.decode().replace("\r\n", "\n"))
-sys.exit(os.waitstatus_to_exitcode(status))
-PY
-}
 
 @test "every tool has --help with examples, --version and a man page" {
 	for t in $TOOLS; do

@@ -8,27 +8,6 @@ bats_require_minimum_version 1.5.0
 
 ROOT=${TNSR_ROOT:-$BATS_TEST_DIRNAME/../..}
 
-# Runs "$@" with standard output on a pseudo-terminal; prints what the terminal showed.
-on_tty() {
-	py - "$@" <<'PY'
-import os, pty, sys
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(sys.argv[1], sys.argv[1:])
-out = b""
-while True:
-    try:
-        chunk = os.read(fd, 65536)
-    except OSError:
-        break
-    if not chunk:
-        break
-    out += chunk
-_, status = os.waitpid(pid, 0)
-sys.stdout.write(out.decode().replace("\r\n", "\n"))
-sys.exit(os.waitstatus_to_exitcode(status))
-PY
-}
 
 # What PyTorch prints for print("out:", y.detach()) and print("NAME.grad:", NAME.grad)
 # after y.backward(), the inputs given as NAME=PYTHON_VALUE.
