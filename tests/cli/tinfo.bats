@@ -175,3 +175,14 @@ PY
 	run tinfo --json m.safetensors
 	[[ "$output" == *', "metadata": {"format": "pt", "source": "a b"}}' ]]
 }
+
+@test "tinfo CONTAINER:MEMBER describes that member; a missing one names the members" {
+	py -c 'import numpy as np; np.savez("two.npz", x=np.arange(3), y=np.eye(2))'
+	run tinfo two.npz:y.npy
+	assert_status 0
+	[[ "$output" == "two.npz:y: npz f64 (2, 2) C-order, 32 bytes at offset "* ]]
+	[ "${#lines[@]}" -eq 1 ]
+	run --separate-stderr tinfo two.npz:zz
+	assert_status 1
+	[ "$stderr" = "tinfo: two.npz: no member 'zz' (members: x, y)" ]
+}

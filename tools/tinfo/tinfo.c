@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "stats.h"
 #include "tool.h"
@@ -205,13 +206,16 @@ static bool describe(const char *path)
 	tnsr_reader *r;
 	tnsr_member_info info;
 	tinfo_stats s;
-	tnsr_status st = tnsr_reader_open(path, &r);
+	struct stat sb;
+	/* CONTAINER:MEMBER describes that member alone. */
+	bool one = strchr(path, ':') && stat(path, &sb) != 0;
+	tnsr_status st = one ? tool_open_operand(path, &r, &info) : tnsr_reader_open(path, &r);
 	if (st) {
 		tool_warn("%s", tnsr_error_message());
 		return false;
 	}
 	int n = 0;
-	while (!(st = tnsr_reader_next(r, &info))) {
+	while (one ? n == 0 : !(st = tnsr_reader_next(r, &info))) {
 		n++;
 		const char *checksum = NULL;
 		if (verify && (st = check(r, &info, &checksum)))
@@ -226,6 +230,8 @@ static bool describe(const char *path)
 		print_member(tnsr_reader_name(r), &info, stats ? &s : NULL, checksum, meta, nmeta);
 	}
 	/* An empty container (np.savez() with no arrays) is valid: it lists nothing. */
+	if (one && !st)
+		st = TNSR_END;
 	if (st == TNSR_END && n == 0 && !json)
 		printf("%s: %s with no tensors\n", tnsr_reader_name(r), info.format);
 	tnsr_reader_close(r);
