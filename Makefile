@@ -106,6 +106,7 @@ uninstall:
 bench: all
 	@bench/run
 	@$${PY:-/usr/bin/python3} bench/tgrad.py
+	@$${PY:-/usr/bin/python3} bench/formats.py
 
 fmt:
 	clang-format -i $$(git ls-files '*.c' '*.h')
