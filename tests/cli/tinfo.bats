@@ -127,7 +127,10 @@ PY
 	[[ "${lines[0]}" == "big.npy: npy f32 (2500000000,) C-order, 10000000000 bytes at offset 128, zero-copy" ]]
 	read -r secs _ kib _ <<<"${lines[1]}"
 	echo "# tinfo on 10 GB: $secs s, max RSS $kib KiB" >&3
-	[ "$kib" -lt 8192 ]   # a few MiB: only the header page is touched
+	# A few MiB: only the header page is touched.  AddressSanitizer's own shadow
+	# memory is larger than that, so a sanitized build gets a looser bound.
+	[[ "$BUILD" == *asan* ]] && [ "$kib" -lt 65536 ] && return
+	[ "$kib" -lt 8192 ]
 }
 
 @test "tinfo --stats streams: bounded resident size over 512 MiB" {
