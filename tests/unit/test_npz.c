@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "check.h"
+#include "pipe.h"
 #include "codec.h"
 #include "tnsr.h"
 
@@ -73,41 +74,6 @@ static bool same(const tnsr_tensor *a, const tnsr_tensor *b)
 }
 
 /* ---------------------------------------------------------------- pipes */
-
-static pid_t feeder;
-static int saved_stdin = -1;
-
-/* Makes standard input a pipe that a child fills with the bytes of FILE. */
-static void pipe_from(const char *file)
-{
-	int fds[2];
-	if (pipe(fds) != 0)
-		return;
-	fflush(stdout);
-	feeder = fork();
-	if (feeder == 0) {
-		close(fds[0]);
-		int fd = open(file, O_RDONLY);
-		char buf[1 << 16];
-		ssize_t n;
-		while (fd >= 0 && (n = read(fd, buf, sizeof buf)) > 0)
-			if (write(fds[1], buf, (size_t)n) != n)
-				break;
-		_exit(0);
-	}
-	close(fds[1]);
-	saved_stdin = dup(0);
-	dup2(fds[0], 0);
-	close(fds[0]);
-}
-
-static void pipe_done(void)
-{
-	int status;
-	dup2(saved_stdin, 0);
-	close(saved_stdin);
-	waitpid(feeder, &status, 0);
-}
 
 /* ---------------------------------------------------------------- round trips */
 

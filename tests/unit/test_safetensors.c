@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "pipe.h"
 #include "tnsr.h"
 
 static char dir[] = "/tmp/tnsr-test-st.XXXXXX";
@@ -154,40 +155,6 @@ static void test_reference_bytes(void)
 static const tnsr_dtype shared[] = {TNSR_BOOL, TNSR_U8, TNSR_I8, TNSR_U16, TNSR_I16, TNSR_F16, TNSR_BF16,
 				    TNSR_U32, TNSR_I32, TNSR_F32, TNSR_U64, TNSR_I64, TNSR_F64};
 enum { NSHARED = sizeof shared / sizeof *shared };
-
-static pid_t feeder;
-static int saved_stdin = -1;
-
-static void pipe_from(const char *file)
-{
-	int fds[2];
-	if (pipe(fds) != 0)
-		return;
-	fflush(stdout);
-	feeder = fork();
-	if (feeder == 0) {
-		close(fds[0]);
-		int fd = open(file, O_RDONLY);
-		char buf[1 << 16];
-		ssize_t n;
-		while (fd >= 0 && (n = read(fd, buf, sizeof buf)) > 0)
-			if (write(fds[1], buf, (size_t)n) != n)
-				break;
-		_exit(0);
-	}
-	close(fds[1]);
-	saved_stdin = dup(0);
-	dup2(fds[0], 0);
-	close(fds[0]);
-}
-
-static void pipe_done(void)
-{
-	int status;
-	dup2(saved_stdin, 0);
-	close(saved_stdin);
-	waitpid(feeder, &status, 0);
-}
 
 static void test_round_trip(void)
 {
